@@ -1,0 +1,1 @@
+"""Hearth's pure engine: no Discord, SQL or scheduler imports (a test enforces this)."""
