@@ -1,0 +1,1 @@
+"""Pieces every Hearth cog shares: permission checks, the error handler, embeds, pagination."""
