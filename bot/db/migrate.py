@@ -1,0 +1,103 @@
+"""Schema migrations through Alembic, callable from inside a running event loop.
+
+Command line (from the repository root)::
+
+    python -m bot.db.migrate upgrade DATABASE_URL_OR_PATH
+    python -m bot.db.migrate regenerate-initial   # rewrite versions/0001_initial.py from all models
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.session import create_engine, database_url
+
+INITIAL_REVISION = "0001"
+
+
+def migrations_dir() -> Path:
+    """`migrations/` next to the `bot` package (the repository root of a checkout)."""
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config that works from any working directory, without alembic.ini."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", database_url(url).replace("%", "%%"))
+    cfg.attributes["configure_logging"] = False
+    return cfg
+
+
+def _run(connection: Connection, action: str, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    if action == "upgrade":
+        command.upgrade(cfg, revision)
+    else:
+        command.downgrade(cfg, revision)
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the database behind `engine` to `revision` (default: head)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_run, "upgrade", revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_run, "downgrade", revision)
+
+
+def regenerate_initial() -> Path:
+    """Rewrite the single initial revision from the current models (autogenerate on an empty DB)."""
+    versions = migrations_dir() / "versions"
+    for old in versions.glob(f"{INITIAL_REVISION}_*.py"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = alembic_config(str(Path(tmp) / "empty.db"))
+        command.revision(cfg, message="initial", autogenerate=True, rev_id=INITIAL_REVISION)
+    created = next(versions.glob(f"{INITIAL_REVISION}_*.py"))
+    ruff = Path(sys.executable).with_name("ruff")
+    if ruff.exists():
+        subprocess.run([str(ruff), "format", "--quiet", str(created)], check=False)
+        subprocess.run([str(ruff), "check", "--fix", "--quiet", str(created)], check=False)
+    return created
+
+
+async def _upgrade_url(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.db.migrate")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("upgrade", help="upgrade a database to head")
+    up.add_argument("database", help="a database URL or a path to a SQLite file")
+    sub.add_parser("regenerate-initial", help="rewrite migrations/versions/0001_initial.py")
+    args = parser.parse_args(argv)
+    if args.cmd == "upgrade":
+        asyncio.run(_upgrade_url(args.database))
+    else:
+        print(regenerate_initial())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
