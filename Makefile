@@ -1,0 +1,53 @@
+# Hearth: `make run` (the demo when DISCORD_TOKEN is unset, else the bot) and `make test`.
+# Needs only Python 3.11 and make: uv is bootstrapped into .tools/ and the locked
+# dependencies into .venv/.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV_PY := .venv/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export MPLCONFIGDIR ?= $(CURDIR)/$(TOOLS)/matplotlib
+
+.PHONY: run demo bot test test-long lint bench analyze-dev migration clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: .venv/.synced
+	@if [ -n "$$DISCORD_TOKEN" ]; then $(VENV_PY) -m bot run; else $(VENV_PY) -m bot demo; fi
+
+demo: .venv/.synced
+	$(VENV_PY) -m bot demo
+
+bot: .venv/.synced
+	$(VENV_PY) -m bot run
+
+lint: .venv/.synced
+	.venv/bin/ruff check bot cogs tests bench migrations
+	.venv/bin/mypy bot cogs
+
+test: lint
+	.venv/bin/pytest
+
+test-long: .venv/.synced
+	HEARTH_LONG_TESTS=1 .venv/bin/pytest -m "slow or not slow"
+
+bench: .venv/.synced
+	$(VENV_PY) bench/run.py
+
+analyze-dev: .venv/.synced
+	$(VENV_PY) bench/accuracy.py
+
+migration: .venv/.synced
+	@test -n "$(m)" || (echo 'usage: make migration m="what changed"'; exit 2)
+	.venv/bin/alembic revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache

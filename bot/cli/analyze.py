@@ -1,0 +1,115 @@
+"""`python -m bot analyze`: replay exports through the engine into the store, then report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.cli.common import CliError, choose_database, open_exports, progress_enabled
+from bot.core.clock import FakeClock
+from bot.core.engine import Engine
+from bot.core.events import Event
+from bot.db.migrate import migrate
+from bot.db.session import create_engine, make_sessionmaker
+from bot.db.writer import BatchedWriter
+from bot.exports import ExportError, ExportReader, ReadStats, merged_events
+from bot.report import write_report
+from bot.services.pipeline import EventPipeline, RulesBook
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "analyze",
+        help="analyze DiscordChatExporter JSON exports of one server and write a report",
+        description="Replays exports (one file per channel, thread or forum post) through Hearth's "
+        "engine, stores what it learns, and writes the analysis report (community-analysis/1).",
+    )
+    parser.add_argument("exports", nargs="+", type=Path, metavar="EXPORT.json")
+    parser.add_argument("--report", required=True, type=Path, metavar="REPORT.json")
+    parser.add_argument("--db", help="SQLite file or database URL (default: HEARTH_DATABASE_URL or hearth.db)")
+    parser.add_argument("--batch-size", type=int, default=2000, help="rows per write transaction")
+    parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.set_defaults(func=run)
+
+
+def validate(readers: list[ExportReader]) -> ReadStats:
+    """Read every export once before anything is written: a broken file changes nothing."""
+    total = ReadStats()
+    for reader in readers:
+        for _ in reader.events():
+            pass
+        total.merge(reader.stats)
+        reader.stats = ReadStats()
+    return total
+
+
+def _ticking(events: Iterator[Event], clock: FakeClock, bar: tqdm | None) -> Iterator[Event]:
+    for event in events:
+        when = getattr(event, "created_at", None) or getattr(event, "at", None)
+        if when is not None:
+            clock.set(when)
+        if bar is not None and type(event).__name__ == "MessageCreated":
+            bar.update()
+        yield event
+
+
+async def analyze(
+    paths: list[Path], report: Path, db: str | None, *, batch_size: int = 2000, progress: bool = False
+) -> dict[str, object]:
+    readers = open_exports(paths)
+    started = time.perf_counter()
+    try:
+        stats = validate(readers)
+    except ExportError as exc:
+        raise CliError(f"{exc}\nnothing was written") from exc
+    url = choose_database(db, "hearth.db")
+    db_engine = create_engine(url)
+    try:
+        await migrate(db_engine)
+        sessionmaker = make_sessionmaker(db_engine)
+        clock = FakeClock()
+        writer = BatchedWriter(db_engine, batch_size=batch_size)
+        pipeline = EventPipeline(Engine(clock), writer, sessionmaker, RulesBook())
+        bar = tqdm(total=stats.messages, unit="msg", disable=not progress, leave=False)
+        try:
+            await pipeline.handle_many(_ticking(merged_events(readers), clock, bar if progress else None))
+            await pipeline.finish()
+        finally:
+            bar.close()
+            await pipeline.close()
+        guild_id = readers[0].header.guild_id
+        channels = {r.header.channel_id for r in readers}
+        summary = {
+            "exports": [str(p) for p in paths],
+            "messages": stats.messages,
+            "skipped": dict(stats.skipped),
+            "out_of_order": stats.out_of_order,
+        }
+        counts = await write_report(sessionmaker, guild_id, channels, report, summary=summary)
+    finally:
+        await db_engine.dispose()
+    return {**summary, **counts, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def run(args: argparse.Namespace) -> int:
+    progress = progress_enabled() and not args.no_progress
+    result = asyncio.run(analyze(args.exports, args.report, args.db, batch_size=args.batch_size, progress=progress))
+    skipped = result["skipped"]
+    skipped_text = ", ".join(f"{n} {why}" for why, n in skipped.items()) if isinstance(skipped, dict) else ""
+    print(
+        f"analyzed {result['messages']} messages in {result['seconds']} s: "
+        f"{result['questions']} questions ({result['open']} open, {result['answered']} answered, "
+        f"{result['resolved']} resolved), {result['interactions']} interactions"
+    )
+    if skipped_text:
+        print(f"skipped: {skipped_text}")
+    print(f"report written to {args.report}")
+    return 0
