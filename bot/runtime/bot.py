@@ -1,0 +1,161 @@
+"""The Hearth bot process: a discord.py AutoShardedBot that is handed its services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+from discord.ext import commands
+
+from bot.core.clock import Clock
+from bot.runtime.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "cogs.listeners",
+    "cogs.hearth",
+    "cogs.questions",
+    "cogs.interests",
+    "cogs.privacy",
+    "cogs.nudges",
+    "cogs.intros",
+    "cogs.digest",
+)
+
+MESSAGE_CONTENT_WARNING = (
+    "Hearth is running WITHOUT the message content intent. It still sees replies, mentions, "
+    "threads, forum posts, reactions and joins, but it cannot read message text, so questions "
+    "are only detected in forum posts, by reply structure and by the 'Track as question' menu, "
+    "and thanks are not recognised. To enable it: Discord Developer Portal -> your application "
+    "-> Bot -> Privileged Gateway Intents -> turn on 'Message Content Intent', then set "
+    "message_content to true in the config and restart."
+)
+
+
+class RuntimeSettings(Protocol):
+    """What the bot needs from the configuration (any object with these attributes)."""
+
+    @property
+    def message_content(self) -> bool: ...
+    @property
+    def shard_count(self) -> int | None: ...
+    @property
+    def shard_ids(self) -> Sequence[int] | None: ...
+    @property
+    def extensions(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeOptions:
+    """A plain `RuntimeSettings` for tests and the CLI."""
+
+    message_content: bool = True
+    shard_count: int | None = None
+    shard_ids: Sequence[int] | None = None
+    extensions: Sequence[str] = field(default_factory=lambda: DEFAULT_EXTENSIONS)
+    sync_commands: bool = True
+    poll_seconds: float = 60.0
+    backfill_days: int = 30
+    backfill_on_join: bool = True
+
+
+def build_intents(*, message_content: bool) -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    intents.guild_messages = True
+    intents.guild_reactions = True
+    intents.message_content = message_content
+    return intents
+
+
+class HearthBot(commands.AutoShardedBot):
+    """Hearth's client. Services and clock come in through the constructor; nothing is global."""
+
+    def __init__(
+        self,
+        *,
+        services: Services,
+        clock: Clock,
+        settings: RuntimeSettings,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("command_prefix", commands.when_mentioned)
+        kwargs.setdefault("intents", build_intents(message_content=settings.message_content))
+        kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        kwargs.setdefault("help_command", None)
+        kwargs.setdefault("chunk_guilds_at_startup", False)
+        if settings.shard_count is not None:
+            kwargs.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            kwargs.setdefault("shard_ids", list(settings.shard_ids))
+        super().__init__(**kwargs)
+        self.services = services
+        self.clock = clock
+        self.settings = settings
+        self.scheduler = Scheduler()
+        self.loaded_extensions: list[str] = []
+        self.skipped_extensions: list[str] = []
+        self._on_close = on_close
+        self._closed = False
+        self._content_warning_logged = False
+
+    @property
+    def message_content_enabled(self) -> bool:
+        return self.intents.message_content
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """True when this process runs the shard that holds `guild_id` (decides who posts what)."""
+        count = self.shard_count or 1
+        shard = (guild_id >> 22) % count
+        ids = self.shard_ids
+        return ids is None or shard in ids
+
+    def poll_seconds(self) -> float:
+        value = getattr(self.settings, "poll_seconds", 60.0)
+        return float(value) if isinstance(value, int | float) and value > 0 else 60.0
+
+    async def setup_hook(self) -> None:
+        if not self.message_content_enabled:
+            self.warn_no_message_content()
+        await self.services.pipeline.restore()
+        for name in self.settings.extensions:
+            try:
+                await self.load_extension(name)
+            except commands.ExtensionNotFound:
+                self.skipped_extensions.append(name)
+                log.info("extension %s is not installed; skipping it", name)
+                continue
+            self.loaded_extensions.append(name)
+        self.scheduler.start()
+        if getattr(self.settings, "sync_commands", True):
+            synced = await self.tree.sync()
+            log.info("synced %d application commands", len(synced))
+
+    def warn_no_message_content(self) -> None:
+        if not self._content_warning_logged:
+            self._content_warning_logged = True
+            log.warning(MESSAGE_CONTENT_WARNING)
+
+    async def close(self) -> None:
+        if self._closed:
+            await super().close()
+            return
+        self._closed = True
+        self.scheduler.shutdown()
+        try:
+            await super().close()
+        finally:
+            try:
+                await self.services.pipeline.close()
+            finally:
+                if self._on_close is not None:
+                    await self._on_close()

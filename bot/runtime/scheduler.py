@@ -1,0 +1,98 @@
+"""A thin wrapper over APScheduler 3.x: it only triggers work; what to do comes from the database.
+
+Jobs coalesce (a backlog of missed runs becomes one run), tolerate being late by a
+few minutes, and never overlap themselves. Errors in a job are logged, never raised
+into the scheduler, and counted so a test can assert there were none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[], Awaitable[object]]
+
+DEFAULT_MISFIRE_GRACE_SECONDS = 300
+
+
+class Scheduler:
+    """Named interval jobs on the running event loop. Start it inside the loop (`setup_hook`)."""
+
+    def __init__(self, *, misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS) -> None:
+        self._scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={
+                "coalesce": True,
+                "misfire_grace_time": misfire_grace_seconds,
+                "max_instances": 1,
+            },
+        )
+        self._jobs: dict[str, JobFn] = {}
+        self.errors: list[BaseException] = []
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    @property
+    def job_names(self) -> list[str]:
+        return sorted(self._jobs)
+
+    def add_interval(
+        self,
+        name: str,
+        coro_fn: JobFn,
+        seconds: float,
+        *,
+        first_run_in: float | None = None,
+    ) -> None:
+        """Run `coro_fn()` every `seconds`; a second call with the same name replaces the job.
+
+        The first run happens after `first_run_in` seconds (default: one interval).
+        """
+        if seconds <= 0:
+            raise ValueError("interval must be positive")
+        self._jobs[name] = coro_fn
+        delay = seconds if first_run_in is None else max(first_run_in, 0.0)
+        next_run = datetime.now(self._scheduler.timezone) + timedelta(seconds=delay)
+        self._scheduler.add_job(
+            self._run_named,
+            trigger="interval",
+            seconds=seconds,
+            args=(name,),
+            id=name,
+            name=name,
+            replace_existing=True,
+            next_run_time=next_run,
+        )
+
+    def remove(self, name: str) -> None:
+        if self._jobs.pop(name, None) is not None and self._scheduler.get_job(name) is not None:
+            self._scheduler.remove_job(name)
+
+    async def run_now(self, name: str) -> None:
+        """Run one job immediately (outside its schedule); used by commands and tests."""
+        await self._run_named(name)
+
+    async def _run_named(self, name: str) -> None:
+        fn = self._jobs.get(name)
+        if fn is None:
+            return
+        try:
+            await fn()
+        except Exception as error:
+            self.errors.append(error)
+            log.exception("scheduled job %s failed", name)
+
+    def start(self) -> None:
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
