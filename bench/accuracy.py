@@ -1,0 +1,182 @@
+"""Accuracy benchmark: replay the annotated IRC exports through the Engine and score them.
+
+usage: python -m bench.accuracy [--logs all|dev|held|NAME[,NAME...]] [--data DIR] [--keep DIR] [--json]
+
+Each export is read into `MessageCreated` events, replayed under a FakeClock, and the
+facts are turned into an analysis report (schema community-analysis/1); then the
+benchmark's own `score.py` scores the reports, over the chosen logs and per log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.core.clock import FakeClock
+from bot.core.engine import Engine
+from bot.core.events import MessageCreated
+from bot.core.facts import Fact, InteractionFact, MessageGone, QuestionFact
+
+DEFAULT_DATA = Path("/work/shared/benchmarks/ubuntu-irc-dev")
+# Development logs (used to choose the rules) and held-out logs (checked only), spread over the years.
+DEV_LOGS = ("2004-11-15_03", "2005-08-08_01", "2008-12-11_11", "2009-03-03_10", "2011-05-29_19", "2016-12-19_20")
+HELD_LOGS = ("2005-06-27_12", "2009-02-23_10", "2009-10-01_17", "2011-11-13_02")
+SUMMARY_KEYS = (
+    "reply_target_f1",
+    "member_pair_f1",
+    "question_status_accuracy",
+    "open_precision",
+    "open_recall",
+    "first_response_exact",
+)
+
+
+def read_export(path: Path) -> Iterator[MessageCreated]:
+    """DiscordChatExporter JSON to events (only what the benchmark exports carry)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    guild_id = int(data["guild"]["id"])
+    channel_id = int(data["channel"]["id"])
+    authors: dict[str, int] = {}
+    for m in data["messages"]:
+        ref = m.get("reference") or {}
+        ref_id = int(ref["messageId"]) if ref.get("messageId") else None
+        author = m["author"]
+        authors[m["id"]] = int(author["id"])
+        yield MessageCreated(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            message_id=int(m["id"]),
+            author_id=int(author["id"]),
+            author_is_bot=bool(author.get("isBot")),
+            created_at=datetime.fromisoformat(m["timestamp"]),
+            content=m.get("content") or "",
+            mentions=tuple(int(x["id"]) for x in m.get("mentions", [])),
+            reference_message_id=ref_id,
+            reference_author_id=authors.get(str(ref_id)) if ref_id is not None else None,
+            author_name=author.get("nickname") or author.get("name"),
+        )
+
+
+def build_report(facts: list[Fact]) -> dict[str, Any]:
+    questions: dict[int, QuestionFact] = {}
+    interactions: list[InteractionFact] = []
+    gone: set[int] = set()
+    for fact in facts:
+        if isinstance(fact, QuestionFact):
+            questions[fact.message_id] = fact
+        elif isinstance(fact, InteractionFact):
+            interactions.append(fact)
+        elif isinstance(fact, MessageGone):
+            gone.add(fact.message_id)
+    return {
+        "schema": "community-analysis/1",
+        "questions": [
+            {
+                "message_id": str(q.message_id),
+                "channel_id": str(q.channel_id),
+                "asker_id": str(q.asker_id),
+                "asked_at": q.asked_at.isoformat(),
+                "status": q.status,
+                "first_response_message_id": str(q.first_response_message_id)
+                if q.first_response_message_id is not None
+                else None,
+                "first_response_at": q.first_response_at.isoformat() if q.first_response_at else None,
+                "responder_ids": [str(u) for u in q.responder_ids],
+            }
+            for q in questions.values()
+            if q.message_id not in gone
+        ],
+        "interactions": [
+            {
+                "message_id": str(i.message_id),
+                "source_user_id": str(i.source_user_id),
+                "target_user_id": str(i.target_user_id),
+                "target_message_id": str(i.target_message_id) if i.target_message_id is not None else None,
+                "kind": i.kind,
+                "at": i.at.isoformat(),
+            }
+            for i in interactions
+            if i.message_id not in gone
+        ],
+    }
+
+
+def replay(path: Path) -> tuple[list[Fact], int]:
+    clock = FakeClock()
+    engine = Engine(clock)
+    facts: list[Fact] = []
+    count = 0
+    for event in read_export(path):
+        clock.set(event.created_at)
+        facts.extend(engine.handle(event))
+        count += 1
+    facts.extend(engine.finish())
+    return facts, count
+
+
+def score(data: Path, pairs: list[tuple[Path, Path]]) -> dict[str, float]:
+    args = [sys.executable, str(data.parent / "score.py")]
+    for gold, report in pairs:
+        args += [str(gold), str(report)]
+    out = subprocess.run([*args, "--json"], capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = json.loads(out)
+    return result
+
+
+def pick_logs(choice: str) -> tuple[str, ...]:
+    if choice == "all":
+        return DEV_LOGS + HELD_LOGS
+    if choice == "dev":
+        return DEV_LOGS
+    if choice == "held":
+        return HELD_LOGS
+    return tuple(name.strip() for name in choice.split(",") if name.strip())
+
+
+def line(name: str, result: dict[str, float]) -> str:
+    return f"{name:16s} " + " ".join(f"{result[k]:.3f}" for k in SUMMARY_KEYS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--logs", default="all", help="all, dev, held, or comma-separated log names")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--keep", type=Path, default=None, help="write the reports here instead of a temp dir")
+    parser.add_argument("--json", action="store_true", help="print the overall scores as JSON")
+    args = parser.parse_args(argv)
+    names = pick_logs(args.logs)
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dir = args.keep or Path(tmp)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pairs: list[tuple[Path, Path]] = []
+        started = time.perf_counter()
+        total = 0
+        for name in names:
+            facts, count = replay(args.data / f"{name}.export.json")
+            total += count
+            report = out_dir / f"{name}.report.json"
+            report.write_text(json.dumps(build_report(facts)), encoding="utf-8")
+            pairs.append((args.data / f"{name}.gold.json", report))
+        elapsed = time.perf_counter() - started
+        overall = score(args.data, pairs)
+        if args.json:
+            print(json.dumps(overall, indent=1))
+            return 0
+        print(f"{'log':16s} " + " ".join(k[:12].rjust(5) for k in ("reply_f1", "pair_f1", "status", "open_p", "open_r", "first")))
+        for name, pair in zip(names, pairs, strict=True):
+            print(line(name, score(args.data, [pair])))
+        print(line("ALL", overall))
+        print(f"replayed {total} messages in {elapsed:.2f}s")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

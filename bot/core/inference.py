@@ -1,0 +1,163 @@
+"""Who responds to whom: explicit signals first, then the flow of the conversation.
+
+Order of evidence for one message:
+1. a Discord reply reference (kind ``reply``);
+2. inside a thread or forum post, the owner of the thread, unless the message addresses
+   someone else (kind ``thread``);
+3. explicit mentions, all mentioned members (kind ``mention``);
+4. for an unaddressed message, the conversation it continues (kind ``inferred``): a recent
+   participant named at the start of the message, else the member the author was last
+   talking with (either side addressed the other) if that exchange is recent, else a
+   question still waiting for its first answer posted just before.
+
+Each channel keeps a bounded window of recent messages; work per message is O(window).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bot.core import text
+from bot.core.facts import InteractionKind
+
+
+@dataclass(frozen=True, slots=True)
+class FlowParams:
+    """Tunable limits of conversational inference (seconds and message counts)."""
+
+    window_messages: int = 60
+    window_seconds: float = 3 * 3600
+    partner_seconds: float = 300.0  # a two-person exchange is still going on
+    partner_messages: int = 25  # ...and not buried under this many messages
+    question_seconds: float = 180.0  # an unanswered question just asked can take a reply
+    question_messages: int = 6
+    self_seconds: float = 180.0  # an author's follow-up continues their own last message
+    name_min_chars: int = 3
+
+
+@dataclass(slots=True)
+class Msg:
+    """What the engine remembers about one recent message (no content)."""
+
+    message_id: int
+    channel_id: int
+    author_id: int
+    ts: float
+    name: str | None = None
+    targets: tuple[int, ...] = ()
+    parent_id: int | None = None
+    question_id: int | None = None
+    is_question: bool = False
+    answered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    user_id: int
+    message_id: int | None
+    kind: InteractionKind
+
+
+@dataclass(slots=True)
+class Partner:
+    user_id: int
+    ts: float
+    message_id: int
+    seq: int
+
+
+@dataclass(slots=True)
+class ChannelFlow:
+    """The recent history of one channel, thread or forum post."""
+
+    params: FlowParams
+    messages: deque[Msg] = field(default_factory=deque)
+    partners: dict[int, Partner] = field(default_factory=dict)
+    seq: int = 0
+
+    def add(self, msg: Msg) -> None:
+        self.messages.append(msg)
+        self.seq += 1
+        limit = self.params.window_messages
+        horizon = msg.ts - self.params.window_seconds
+        while self.messages and (len(self.messages) > limit or self.messages[0].ts < horizon):
+            self.messages.popleft()
+        if len(self.partners) > 4 * limit:
+            keep = self.seq - self.params.partner_messages
+            self.partners = {u: p for u, p in self.partners.items() if p.seq >= keep}
+
+    def recent(self) -> Iterator[Msg]:
+        """Newest first."""
+        return reversed(self.messages)
+
+    def last_by(self, user_id: int) -> Msg | None:
+        for msg in reversed(self.messages):
+            if msg.author_id == user_id:
+                return msg
+        return None
+
+    def find(self, message_id: int) -> Msg | None:
+        for msg in reversed(self.messages):
+            if msg.message_id == message_id:
+                return msg
+        return None
+
+    def remove(self, message_id: int) -> None:
+        for msg in self.messages:
+            if msg.message_id == message_id:
+                self.messages.remove(msg)
+                return
+
+    def link(self, a: int, b: int, ts: float, message_id: int) -> None:
+        """`a` and `b` just exchanged a message: each is the other's current partner."""
+        self.partners[a] = Partner(b, ts, message_id, self.seq)
+        self.partners[b] = Partner(a, ts, message_id, self.seq)
+
+
+def target_message(flow: ChannelFlow, user_id: int) -> int | None:
+    msg = flow.last_by(user_id)
+    return msg.message_id if msg is not None else None
+
+
+def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | None:
+    """A recent participant whose display name opens the message ("bob: try this")."""
+    word = text.first_word(content)
+    if len(word) < flow.params.name_min_chars:
+        return None
+    for msg in flow.recent():
+        if msg.author_id != author_id and msg.name is not None and msg.name == word:
+            return msg
+    return None
+
+
+def infer_flow(
+    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool
+) -> tuple[Target | None, int | None]:
+    """The member an unaddressed message responds to (or None), and the message it continues."""
+    p = flow.params
+    named = named_participant(flow, author_id, content)
+    if named is not None:
+        return Target(named.author_id, named.message_id, "inferred"), named.message_id
+    partner = flow.partners.get(author_id)
+    if (
+        partner is not None
+        and ts - partner.ts <= p.partner_seconds
+        and flow.seq - partner.seq <= p.partner_messages
+    ):
+        last = flow.last_by(partner.user_id)
+        mid = last.message_id if last is not None else partner.message_id
+        return Target(partner.user_id, mid, "inferred"), mid
+    own_last = flow.last_by(author_id)
+    if not is_question:
+        for i, msg in enumerate(flow.recent()):
+            if i >= p.question_messages or ts - msg.ts > p.question_seconds:
+                break
+            if msg.author_id == author_id:
+                break
+            if msg.is_question and not msg.answered and not msg.targets:
+                return Target(msg.author_id, msg.message_id, "inferred"), msg.message_id
+    if own_last is not None and ts - own_last.ts <= p.self_seconds:
+        return None, own_last.message_id
+    return None, None

@@ -1,0 +1,164 @@
+"""Reading message text: question shape, acknowledgements, addressing, snippets and topics.
+
+Pure functions over a message's content; no Discord objects. Mentions arrive either as
+Discord markup (`<@123>`) or, in exports of IRC-style chat, as a leading `@nick`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+_CHANNEL_MENTION = re.compile(r"<#(\d+)>")
+_MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+_LEADING_AT = re.compile(r"^\s*(?:<@!?\d+>|@[^\s:,]+)")
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z][a-z0-9+#._-]*[a-z0-9+#]|[a-z]")
+
+# Words that open a question when they start a sentence.
+_QUESTION_OPENERS = frozenset(
+    """how what why where when who whom whose which is are am was were do does did can could
+    should would will shall may might has have had isnt arent doesnt dont didnt cant couldnt
+    wont wouldnt shouldnt anyone anybody someone somebody any""".split()
+)
+_QUESTION_PHRASES = re.compile(
+    r"\b(?:any ?(?:one|body) (?:know|knows|here|have|has|got|use|tried|able|can|could|familiar)"
+    r"|does (?:any ?(?:one|body)|some ?(?:one|body))"
+    r"|can (?:any ?(?:one|body)|some ?(?:one|body)|i|you|u)\b"
+    r"|could (?:any ?(?:one|body)|some ?(?:one|body)|you|u)\b"
+    r"|is (?:there|it possible)|how (?:do|can|to|would|should|does) "
+    r"|is there a way|need (?:some )?help|help me|please help|i need help|any ?(?:ideas|suggestions|advice)"
+    r"|what(?:'s| is) the (?:best|right|command|way)|i(?:'m| am) (?:wondering|trying to figure))"
+)
+_ERROR_PASTE = re.compile(
+    r"(?:traceback \(most recent call last\)|\b\w*(?:error|exception)\b:|segmentation fault"
+    r"|\bE: |\bfatal:|command not found|permission denied|no such file or directory)",
+    re.IGNORECASE,
+)
+_ACK = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|k|kk|thanks?(?: you)?|thx|ty|tnx|thank u|cheers|cool|great|nice|perfect"
+    r"|awesome|alright|right|got it|i see|ah+|oh+|aha|yes|yep|yeah|yup|no|nope|nah|sure|sweet"
+    r"|that worked|it worked|works|worked|that did it|that fixed it|fixed|solved|lol|hehe|:\)|:-\)|;\))"
+    r"[\s!.,:;)(]*)+$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"\b(?:thanks|thank you|thank u|thx|ty|tnx|cheers|that worked|it worked|that did it|that fixed it|"
+    r"works now|solved|fixed it)\b",
+    re.IGNORECASE,
+)
+
+_STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any anyone anybody are as at be because been
+    before being below between both but by can cannot could did do does doing done dont down during each
+    else even ever few for from further get gets getting got had has have having he her here hers him his
+    how i id if im in into is isnt it its itself ive just know like make me might more most much must my
+    myself need needs no nor not now of off ok okay on once one only or other our out over own please
+    really right same say see she should so some someone something still such sure than thank thanks that
+    thats the their them then there these they thing things think this those though through thx to too
+    try trying under until up use used using very want wants was way we well were what whats when where
+    which while who whom why will with without wont would yes yet you your youre help hi hello hey guys
+    anyone question work works working problem""".split()
+)
+
+
+def strip_code_and_urls(content: str) -> str:
+    """The prose of a message: code blocks, inline code and links removed."""
+    text = _CODE_BLOCK.sub(" ", content)
+    text = _INLINE_CODE.sub(" ", text)
+    return _URL.sub(" ", text)
+
+
+def strip_leading_address(content: str) -> str:
+    """Drop a leading `@nick` / `<@id>` (and a following `:` or `,`) from a message."""
+    text = content
+    while True:
+        match = _LEADING_AT.match(text)
+        if match is None:
+            return text.lstrip(" :,")
+        text = text[match.end() :].lstrip(" :,")
+
+
+def starts_with_address(content: str) -> bool:
+    """IRC-style addressing: the message opens with a mention."""
+    return _LEADING_AT.match(content) is not None
+
+
+def has_code_block(content: str) -> bool:
+    return "```" in content
+
+
+def looks_like_error_paste(content: str) -> bool:
+    return has_code_block(content) or _ERROR_PASTE.search(content) is not None
+
+
+def question_shape(content: str) -> bool:
+    """Whether the text is shaped like a question (ignoring `?` inside code or links)."""
+    prose = strip_leading_address(strip_code_and_urls(content)).strip()
+    if not prose:
+        return False
+    letters = sum(ch.isalpha() for ch in prose)
+    if "?" in prose:
+        # A bare "?" or "what?" / "huh?" is a reaction, not a question.
+        return letters >= 6 and len(prose.split()) >= 2
+    lowered = prose.lower()
+    first = lowered.split(None, 1)[0].strip(",.!:;").replace("'", "")
+    words = len(lowered.split())
+    if first in _QUESTION_OPENERS and words >= 4 and first not in {"any", "is", "are", "am", "was", "were"}:
+        return _QUESTION_PHRASES.search(lowered) is not None or first in {"how", "anyone", "anybody", "does"}
+    return _QUESTION_PHRASES.search(lowered) is not None and words >= 3
+
+
+def is_acknowledgement(content: str) -> bool:
+    """Short replies such as "thanks", "ok", "that worked"."""
+    prose = strip_leading_address(content)
+    return len(prose) <= 40 and _ACK.match(prose) is not None
+
+
+def is_thanks(content: str) -> bool:
+    """Gratitude or success words that resolve a question when the asker says them."""
+    prose = strip_leading_address(content)
+    return len(prose) <= 160 and _THANKS.search(prose) is not None
+
+
+def neutralize(text: str) -> str:
+    """Turn mentions into inert text so a stored snippet can never ping anyone."""
+    text = _USER_MENTION.sub(r"@\1", text)
+    text = _ROLE_MENTION.sub(r"@role-\1", text)
+    text = _CHANNEL_MENTION.sub(r"#\1", text)
+    return _MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+def snippet(content: str, limit: int) -> str | None:
+    """The first `limit` characters, mentions neutralised, whitespace collapsed (None when 0)."""
+    if limit <= 0:
+        return None
+    text = _WHITESPACE.sub(" ", neutralize(content)).strip()
+    if len(text) > limit:
+        text = text[: max(limit - 1, 0)].rstrip() + "…"
+    return text
+
+
+def topics(content: str, limit: int = 5) -> tuple[str, ...]:
+    """A few lowercase keywords (stop words, mentions, numbers and links removed)."""
+    prose = strip_leading_address(strip_code_and_urls(content)).lower()
+    prose = _USER_MENTION.sub(" ", prose)
+    seen: list[str] = []
+    for word in _WORD.findall(prose):
+        word = word.strip("._-")
+        if len(word) < 3 or word in _STOP_WORDS or word in seen:
+            continue
+        seen.append(word)
+        if len(seen) == limit:
+            break
+    return tuple(seen)
+
+
+def first_word(content: str) -> str:
+    """The first word of a message, lowercased, punctuation around it removed."""
+    parts = content.split(None, 1)
+    return parts[0].strip(",:;.!?()<>\"'").lower() if parts else ""
