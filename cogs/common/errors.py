@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -66,16 +67,20 @@ async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> No
 
 
 async def handle_app_command_error(
-    interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-) -> None:
+    interaction: discord.Interaction[Any], error: app_commands.AppCommandError, *, log_unexpected: bool = True
+) -> bool:
+    """Reply privately to the member; True when the error was an expected refusal."""
     text = describe_error(error)
+    expected = text is not None
     if text is None:
-        command = interaction.command.qualified_name if interaction.command else "?"
-        log.error("app command %r failed", command, exc_info=error)
+        if log_unexpected:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("app command %r failed", command, exc_info=error)
         text = "Something went wrong on my side; it has been logged."
     else:
         log.debug("app command refused: %s", type(error).__name__)
     await send_ephemeral(interaction, text)
+    return expected
 
 
 class HearthTree(app_commands.CommandTree[Any]):
@@ -85,13 +90,23 @@ class HearthTree(app_commands.CommandTree[Any]):
         await handle_app_command_error(interaction, error)
 
 
+ErrorHook = Callable[[discord.Interaction[Any], app_commands.AppCommandError], Awaitable[None]]
+
+
 def ensure_error_handler(tree: app_commands.CommandTree[Any]) -> None:
-    """Install the handler on a tree that is not a HearthTree (idempotent)."""
+    """Install the handler on a tree that is not a HearthTree (idempotent).
+
+    Expected refusals are answered here; anything else is answered and then handed to the
+    handler that was installed before (which logs it, or collects it in a test harness).
+    """
     if isinstance(tree, HearthTree) or getattr(tree.on_error, "__hearth__", False):
         return
+    previous: ErrorHook = tree.on_error
 
     async def on_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
-        await handle_app_command_error(interaction, error)
+        expected = await handle_app_command_error(interaction, error, log_unexpected=False)
+        if not expected:
+            await previous(interaction, error)
 
     on_error.__hearth__ = True  # type: ignore[attr-defined]
     tree.on_error = on_error  # type: ignore[method-assign]

@@ -1,0 +1,100 @@
+"""A member's own data: see it, export it, delete it, stop or restart tracking."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
+from bot.db.repos import members as member_repo
+from bot.db.repos import privacy as privacy_repo
+
+OnChange = Callable[[int], Awaitable[Any]]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return str(value)  # Discord ids: keep them exact for JSON readers
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionReport:
+    rows_by_table: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows_by_table.values())
+
+
+class PrivacyService:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        on_change: OnChange | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._on_change = on_change
+
+    async def summary(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """Everything stored about the member in this server (ids, times, counts; no message text)."""
+        async with self._sessionmaker() as session:
+            data = await member_repo.member_summary(session, guild_id, user_id)
+        return dict(data)
+
+    async def export_json(self, guild_id: int, user_id: int) -> bytes:
+        data = await self.summary(guild_id, user_id)
+        document = {
+            "exported_at": self._clock.now().isoformat(),
+            "guild_id": str(guild_id),
+            "user_id": str(user_id),
+            "data": _jsonable(data),
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+    async def is_opted_out(self, guild_id: int, user_id: int) -> bool:
+        async with self._sessionmaker() as session:
+            return user_id in await member_repo.opted_out_ids(session, guild_id)
+
+    async def delete(self, guild_id: int, user_id: int) -> DeletionReport:
+        """Remove the member's rows from every table of this server (opt-out is kept if set)."""
+        async with self._sessionmaker() as session:
+            was_opted_out = user_id in await member_repo.opted_out_ids(session, guild_id)
+            counts = await privacy_repo.delete_member_data(session, guild_id, user_id)
+            if was_opted_out:
+                # Deleting data must not silently restart tracking.
+                await member_repo.set_opt_out(session, guild_id, user_id, True)
+            await session.commit()
+        if self._on_change is not None:
+            await self._on_change(guild_id)
+        return DeletionReport(rows_by_table={k: v for k, v in counts.items() if v})
+
+    async def set_opt_out(self, guild_id: int, user_id: int, opted_out: bool) -> bool:
+        """Returns True when this changed anything."""
+        async with self._sessionmaker() as session:
+            before = user_id in await member_repo.opted_out_ids(session, guild_id)
+            if before == opted_out:
+                return False
+            await member_repo.set_opt_out(session, guild_id, user_id, opted_out)
+            await session.commit()
+        if self._on_change is not None:
+            await self._on_change(guild_id)
+        return True
+
+
+__all__ = ["DeletionReport", "PrivacyService"]
