@@ -1,0 +1,415 @@
+"""The weekly digest: settings, ISO weeks in a server's time zone, inputs, results and the action.
+
+The figures are computed by `bot.core.digest_metrics.compute_week`; the headline and the
+plain-text summary by `bot.core.digest_text`. Everything here is pure: no I/O, no wall clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+HISTORY_WEEKS = 8  # weeks shown in the chart, the digest week included
+INPUT_WEEKS = HISTORY_WEEKS + 1  # the digest week and the 8 weeks before it
+LATE_AFTER = timedelta(minutes=15)  # posted later than this after its time: "posted late"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """The `guild_settings.digest` JSON dict; unknown keys are ignored, missing keys are defaults."""
+
+    enabled: bool = True
+    weekday: int = 0  # 0 = Monday: the day the digest of the week before is posted
+    hour: int = 9  # local hour (server time zone)
+    top_helpers: int = 5
+    quiet_threshold: int = 10  # fewer interactions than this in the week: a quiet week
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> DigestSettings:
+        data = data or {}
+        default = cls()
+
+        def _int(key: str, low: int, high: int, fallback: int) -> int:
+            value = data.get(key, fallback)
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                return fallback
+            try:
+                number = int(value)
+            except ValueError:
+                return fallback
+            return number if low <= number <= high else fallback
+
+        enabled = data.get("enabled", default.enabled)
+        return cls(
+            enabled=enabled if isinstance(enabled, bool) else default.enabled,
+            weekday=_int("weekday", 0, 6, default.weekday),
+            hour=_int("hour", 0, 23, default.hour),
+            top_helpers=_int("top_helpers", 0, 25, default.top_helpers),
+            quiet_threshold=_int("quiet_threshold", 0, 1_000_000, default.quiet_threshold),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "weekday": self.weekday,
+            "hour": self.hour,
+            "top_helpers": self.top_helpers,
+            "quiet_threshold": self.quiet_threshold,
+        }
+
+
+# --------------------------------------------------------------------------- weeks
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The server's time zone; an unknown or empty name falls back to UTC."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def week_key_of(when: datetime, tz: str | None = "UTC") -> str:
+    """The ISO week ("2025-W03") that `when` falls in, in the time zone `tz`."""
+    year, week, _ = when.astimezone(zone(tz)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week_key(key: str) -> tuple[int, int]:
+    """(ISO year, ISO week) of "2025-W03"; ValueError if malformed or no such week."""
+    try:
+        year_text, week_text = key.strip().upper().split("-W")
+        year, week = int(year_text), int(week_text)
+        date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO week like 2025-W03: {key!r}") from exc
+    return year, week
+
+
+def week_bounds(key: str, tz: str | None = "UTC") -> tuple[datetime, datetime]:
+    """[start, end) of the week in UTC: Monday 00:00 to the next Monday 00:00, local time."""
+    year, week = parse_week_key(key)
+    monday = date.fromisocalendar(year, week, 1)
+    local = zone(tz)
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=local)
+    nxt = monday + timedelta(days=7)
+    end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=local)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def shift_week(key: str, weeks: int) -> str:
+    """The week key `weeks` weeks after `key` (negative: before)."""
+    year, week = parse_week_key(key)
+    monday = date.fromisocalendar(year, week, 1) + timedelta(weeks=weeks)
+    y, w, _ = monday.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class WeekWindow:
+    index: int  # 0 = the digest week, 1 = the week before, ...
+    key: str
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+
+
+def week_windows(key: str, tz: str | None = "UTC", count: int = INPUT_WEEKS) -> list[WeekWindow]:
+    """The digest week and the `count - 1` weeks before it, newest first."""
+    windows = []
+    for index in range(count):
+        k = shift_week(key, -index)
+        start, end = week_bounds(k, tz)
+        windows.append(WeekWindow(index, k, start, end))
+    return windows
+
+
+def week_index(windows: Sequence[WeekWindow], when: datetime) -> int | None:
+    """Which window (index) `when` falls in, or None."""
+    for window in windows:
+        if window.start <= when < window.end:
+            return window.index
+    return None
+
+
+def post_time(key: str, tz: str | None, settings: DigestSettings) -> datetime:
+    """When the digest of week `key` is due (UTC): the next week's weekday at the hour, local time."""
+    _, end = week_bounds(key, tz)
+    local_monday = end.astimezone(zone(tz)).date()
+    day = local_monday + timedelta(days=settings.weekday)
+    local = datetime(day.year, day.month, day.day, settings.hour, tzinfo=zone(tz))
+    return local.astimezone(UTC)
+
+
+def last_due_week(now: datetime, tz: str | None, settings: DigestSettings) -> str:
+    """The newest week whose digest time has come by `now` (only the newest is ever posted)."""
+    key = shift_week(week_key_of(now, tz), -1)
+    if post_time(key, tz, settings) > now:
+        key = shift_week(key, -1)
+    return key
+
+
+def last_complete_week(latest: datetime, tz: str | None = "UTC") -> str:
+    """The last week that ended at or before `latest` (the default week of an offline digest)."""
+    key = week_key_of(latest, tz)
+    _, end = week_bounds(key, tz)
+    return key if end <= latest else shift_week(key, -1)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class PairCount:
+    """`count` interactions from `source` to `target` during week `week` (0 = digest week)."""
+
+    week: int
+    source: int
+    target: int
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FirstContact:
+    """The first interaction ever between two members (either direction); `a < b`."""
+
+    a: int
+    b: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionInfo:
+    message_id: int
+    channel_id: int
+    asker_id: int
+    asked_at: datetime
+    status: str  # "open" | "answered" | "resolved"
+    first_response_at: datetime | None = None
+    first_responder_id: int | None = None
+    responder_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    user_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStats:
+    """Introductions and nudges of one week (from the intros and nudges areas)."""
+
+    intros_made: int = 0
+    intros_took: int = 0
+    nudges_sent: int = 0
+    nudges_answered: int = 0
+
+
+@dataclass(frozen=True)
+class WeekInputs:
+    """Everything the figures of one week are computed from: the week and the weeks before.
+
+    `pair_counts`, `questions`, `joins` and `first_contacts` may cover up to `INPUT_WEEKS`
+    weeks; rows outside them are ignored. `active_members[i]` holds who posted in week `i`
+    (interaction sources and askers count as active too). `activity[i]` likewise.
+    """
+
+    guild_id: int
+    week_key: str
+    timezone: str = "UTC"
+    pair_counts: Sequence[PairCount] = ()
+    first_contacts: Sequence[FirstContact] = ()
+    questions: Sequence[QuestionInfo] = ()
+    joins: Sequence[Join] = ()
+    active_members: Sequence[Collection[int]] = ()
+    staff_ids: Collection[int] = frozenset()
+    opted_out_ids: Collection[int] = frozenset()
+    bot_ids: Collection[int] = frozenset()
+    response_target_minutes: int = 30
+    activity: Sequence[ActivityStats] = ()
+    settings: DigestSettings = field(default_factory=DigestSettings)
+    partial: bool = False  # the week is not over yet (a preview)
+    as_of: datetime | None = None  # a question asked less than the target before this is not judged yet
+
+
+def pair_counts_from(
+    interactions: Sequence[tuple[int, int, datetime]], windows: Sequence[WeekWindow]
+) -> list[PairCount]:
+    """Aggregate raw (source, target, at) interactions into weekly pair counts."""
+    counts: dict[tuple[int, int, int], int] = {}
+    for source, target, at in interactions:
+        index = week_index(windows, at)
+        if index is not None:
+            counts[(index, source, target)] = counts.get((index, source, target), 0) + 1
+    return [PairCount(w, s, t, n) for (w, s, t), n in sorted(counts.items())]
+
+
+def first_contacts_from(interactions: Sequence[tuple[int, int, datetime]]) -> list[FirstContact]:
+    """The first interaction time of every unordered pair in raw (source, target, at) rows."""
+    first: dict[tuple[int, int], datetime] = {}
+    for source, target, at in interactions:
+        if source == target:
+            continue
+        pair = (min(source, target), max(source, target))
+        if pair not in first or at < first[pair]:
+            first[pair] = at
+    return [FirstContact(a, b, at) for (a, b), at in sorted(first.items())]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class OpenQuestion:
+    channel_id: int
+    message_id: int
+    asked_at: datetime
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Helper:
+    user_id: int
+    answers: int  # questions of the week this member responded to (not their own)
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    user_id: int
+    separated: int  # members who would lose their link to the largest group without them
+    groups: int  # separate groups (of two or more members) this member joins
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    week_key: str
+    new_connections: int
+    active_connections: int
+    community_ratio: float | None
+    median_first_response_minutes: float | None
+
+
+# The numeric figures that get a week-over-week delta, in display order.
+NUMERIC_FIGURES: tuple[str, ...] = (
+    "interactions",
+    "new_connections",
+    "active_connections",
+    "active_members",
+    "connected_members",
+    "connected_member_share",
+    "community_ratio",
+    "questions_asked",
+    "questions_answered_by_members",
+    "questions_open",
+    "median_first_response_minutes",
+    "answered_within_target_share",
+    "newcomers",
+    "newcomers_replied",
+    "top3_answer_share",
+    "intros_made",
+    "intros_took",
+    "nudges_sent",
+    "nudges_answered",
+)
+
+Number = int | float
+
+
+@dataclass(frozen=True)
+class WeekDigest:
+    guild_id: int
+    week_key: str
+    timezone: str
+    start: datetime
+    end: datetime
+    numbers: Mapping[str, Number | None]  # every name in NUMERIC_FIGURES
+    previous: Mapping[str, Number | None]  # the same names for the week before
+    deltas: Mapping[str, Number | None]  # numbers - previous (None when either is None)
+    open_questions: tuple[OpenQuestion, ...]
+    top_helpers: tuple[Helper, ...]
+    bridges: tuple[Bridge, ...]
+    helped: tuple[tuple[int, int, int], ...]  # (helper, asker, answers) for the who-helped-whom picture
+    history: tuple[HistoryPoint, ...]  # oldest first, the digest week last
+    headline: str
+    quiet: bool
+    response_target_minutes: int = 30
+    partial: bool = False
+    late: bool = False
+
+    def number(self, name: str) -> Number | None:
+        """One numeric figure by name (see NUMERIC_FIGURES)."""
+        return self.numbers.get(name)
+
+    def figures(self) -> dict[str, Any]:
+        """Every figure by name, JSON-able (ids as strings)."""
+        out: dict[str, Any] = {
+            "guild_id": str(self.guild_id),
+            "week": self.week_key,
+            "timezone": self.timezone,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "partial": self.partial,
+            "late": self.late,
+            "quiet": self.quiet,
+            "headline": self.headline,
+            "response_target_minutes": self.response_target_minutes,
+        }
+        out.update({name: _rounded(self.numbers.get(name)) for name in NUMERIC_FIGURES})
+        out["open_question_links"] = [q.link for q in self.open_questions]
+        out["top_helpers"] = [{"user_id": str(h.user_id), "answers": h.answers} for h in self.top_helpers]
+        out["bridges"] = [
+            {"user_id": str(b.user_id), "separated": b.separated, "groups": b.groups} for b in self.bridges
+        ]
+        out["deltas"] = {name: _rounded(self.deltas.get(name)) for name in NUMERIC_FIGURES}
+        out["previous"] = {name: _rounded(self.previous.get(name)) for name in NUMERIC_FIGURES}
+        out["history"] = [
+            {
+                "week": p.week_key,
+                "new_connections": p.new_connections,
+                "active_connections": p.active_connections,
+                "community_ratio": _rounded(p.community_ratio),
+                "median_first_response_minutes": _rounded(p.median_first_response_minutes),
+            }
+            for p in self.history
+        ]
+        return out
+
+
+def _rounded(value: Number | None) -> Number | None:
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+# --------------------------------------------------------------------------- the action
+
+
+@dataclass(frozen=True, slots=True)
+class DigestAction:
+    """One digest to post: claimed (a `digests` row written) before it is posted."""
+
+    at: datetime
+    guild_id: int
+    channel_id: int | None
+    week_key: str
+    late: bool
+    digest_id: int | None = None
+    figures: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "kind": "digest",
+            "guild_id": str(self.guild_id),
+            "channel_id": None if self.channel_id is None else str(self.channel_id),
+            "targets": [],
+            "week": self.week_key,
+            "late": self.late,
+            "figures": dict(self.figures),
+        }
