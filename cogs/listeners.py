@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import events as convert
 from bot.core.events import Event
+from bot.runtime.history import run_guild_backfill
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
@@ -97,10 +98,18 @@ class Listeners(commands.Cog):
             return
         await self._feed(convert.member_left(payload, at=self._now()))
 
+    async def _refresh_rules(self, guild: discord.Guild) -> None:
+        await self.bot.services.pipeline.refresh_rules(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._refresh_rules(guild)
+
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        """A new server: read its recent history so Hearth is useful at once."""
-        if not getattr(self.bot.settings, "backfill_on_join", True):
+        """A new server: load its rules, then read its recent history so Hearth is useful at once."""
+        await self._refresh_rules(guild)
+        if not self.bot.settings.backfill_on_join:
             return
         backfill = getattr(self.bot.services, "backfill", None)
         if backfill is None:
@@ -110,9 +119,7 @@ class Listeners(commands.Cog):
         task.add_done_callback(self._join_backfills.discard)
 
     async def _backfill_new_guild(self, guild: discord.Guild) -> None:
-        from bot.runtime.history import run_guild_backfill
-
-        days = int(getattr(self.bot.settings, "backfill_days", 30))
+        days = self.bot.settings.backfill_days
         try:
             await run_guild_backfill(self.bot, guild, days=days)
         except Exception:

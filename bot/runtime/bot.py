@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
@@ -39,22 +39,9 @@ MESSAGE_CONTENT_WARNING = (
 )
 
 
-class RuntimeSettings(Protocol):
-    """What the bot needs from the configuration (any object with these attributes)."""
-
-    @property
-    def message_content(self) -> bool: ...
-    @property
-    def shard_count(self) -> int | None: ...
-    @property
-    def shard_ids(self) -> Sequence[int] | None: ...
-    @property
-    def extensions(self) -> Sequence[str]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class RuntimeOptions:
-    """A plain `RuntimeSettings` for tests and the CLI."""
+    """What the bot process needs from the configuration (`lifecycle.runtime_options` builds it)."""
 
     message_content: bool = True
     shard_count: int | None = None
@@ -84,7 +71,7 @@ class HearthBot(commands.AutoShardedBot):
         *,
         services: Services,
         clock: Clock,
-        settings: RuntimeSettings,
+        settings: RuntimeOptions,
         on_close: Callable[[], Awaitable[None]] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -120,13 +107,13 @@ class HearthBot(commands.AutoShardedBot):
         return ids is None or shard in ids
 
     def poll_seconds(self) -> float:
-        value = getattr(self.settings, "poll_seconds", 60.0)
-        return float(value) if isinstance(value, int | float) and value > 0 else 60.0
+        """How often feature cogs poll their `due()` (seconds)."""
+        return self.settings.poll_seconds
 
     async def setup_hook(self) -> None:
         if not self.message_content_enabled:
             self.warn_no_message_content()
-        await self.services.pipeline.restore()
+        await self.services.pipeline.restore(self.clock.now())
         for name in self.settings.extensions:
             try:
                 await self.load_extension(name)
@@ -136,7 +123,7 @@ class HearthBot(commands.AutoShardedBot):
                 continue
             self.loaded_extensions.append(name)
         self.scheduler.start()
-        if getattr(self.settings, "sync_commands", True):
+        if self.settings.sync_commands:
             synced = await self.tree.sync()
             log.info("synced %d application commands", len(synced))
 

@@ -41,12 +41,27 @@ class RecordingPipeline:
         self.events: list[Event] = []
         self.restored = False
         self.closed = False
+        self.refreshed: list[int] = []
+        self.batches = 0
+        self.flushes = 0
 
     async def handle(self, event: Event) -> None:
         self.events.append(event)
 
-    async def restore(self) -> None:
+    async def handle_many(self, events: Sequence[Event]) -> int:
+        self.events.extend(events)
+        self.batches += 1
+        return len(events)
+
+    async def flush(self) -> None:
+        self.flushes += 1
+
+    async def restore(self, now: datetime, guild_ids: object = None, hours: int = 6) -> int:
         self.restored = True
+        return 0
+
+    async def refresh_rules(self, guild_id: int) -> None:
+        self.refreshed.append(guild_id)
 
     async def close(self) -> None:
         self.closed = True
