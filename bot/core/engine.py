@@ -184,18 +184,19 @@ class Engine:
         help_channel = ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids
         shaped = looks_like_question(ev.content, help_channel=help_channel)
         explicit = bool(targets) or text.starts_with_address(ev.content)
+        words = text.content_words(ev.content)
         if not targets and not explicit:
             if thread is not None and thread.owner_id == author and thread.root_message_id is not None:
                 parent_id = thread.root_message_id
             else:
-                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped)
+                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped, words=words)
                 if inferred is not None and self._counts(inferred.user_id, rules):
                     targets.append(inferred)
 
         parent = self._index.get(parent_id) if parent_id is not None else None
         msg = Msg(ev.message_id, ev.channel_id, author, ts, name=(ev.author_name or "").lower() or None,
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
-                  question_id=parent.question_id if parent is not None else None)
+                  question_id=parent.question_id if parent is not None else None, words=words)
         if parent is None and thread is not None and thread.root_message_id in self._questions:
             msg.question_id = thread.root_message_id
 

@@ -35,6 +35,16 @@ class FlowParams:
     question_messages: int = 6
     self_seconds: float = 180.0  # an author's follow-up continues their own last message
     name_min_chars: int = 3
+    use_partner: bool = True
+    name_last_word: bool = True
+    inherit_own_target: bool = False
+    use_open_question: bool = False
+    use_overlap: bool = True
+    overlap_when_busy: bool = False
+    overlap_messages: int = 8
+    overlap_seconds: float = 300.0
+    overlap_min: int = 1
+    idle_seconds: float = 600.0
 
 
 @dataclass(slots=True)
@@ -51,6 +61,7 @@ class Msg:
     question_id: int | None = None
     is_question: bool = False
     answered: bool = False
+    words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,41 +134,73 @@ def target_message(flow: ChannelFlow, user_id: int) -> int | None:
 
 def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | None:
     """A recent participant whose display name opens the message ("bob: try this")."""
-    word = text.first_word(content)
-    if len(word) < flow.params.name_min_chars:
+    words = {text.first_word(content)}
+    if flow.params.name_last_word:
+        words.add(text.last_word(content))
+    words = {w for w in words if len(w) >= flow.params.name_min_chars}
+    if not words:
         return None
     for msg in flow.recent():
-        if msg.author_id != author_id and msg.name is not None and msg.name == word:
+        if msg.author_id != author_id and msg.name is not None and msg.name in words:
             return msg
     return None
 
 
 def infer_flow(
-    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool
+    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool,
+    words: frozenset[str] = frozenset(),
 ) -> tuple[Target | None, int | None]:
     """The member an unaddressed message responds to (or None), and the message it continues."""
     p = flow.params
     named = named_participant(flow, author_id, content)
     if named is not None:
         return Target(named.author_id, named.message_id, "inferred"), named.message_id
+    own_last: Msg | None = None
+    for i, msg in enumerate(flow.recent()):
+        if msg.author_id == author_id:
+            own_last = msg
+            break
+        if i < p.partner_messages and author_id in msg.targets and ts - msg.ts <= p.partner_seconds:
+            return Target(msg.author_id, msg.message_id, "inferred"), msg.message_id
+    if own_last is not None and ts - own_last.ts <= p.self_seconds:
+        if p.inherit_own_target and len(own_last.targets) == 1:
+            last = flow.last_by(own_last.targets[0])
+            if last is not None and ts - last.ts <= p.partner_seconds:
+                return Target(last.author_id, last.message_id, "inferred"), own_last.message_id
+        return None, own_last.message_id
     partner = flow.partners.get(author_id)
     if (
-        partner is not None
+        p.use_partner
+        and partner is not None
         and ts - partner.ts <= p.partner_seconds
         and flow.seq - partner.seq <= p.partner_messages
     ):
         last = flow.last_by(partner.user_id)
         mid = last.message_id if last is not None else partner.message_id
         return Target(partner.user_id, mid, "inferred"), mid
-    own_last = flow.last_by(author_id)
-    if not is_question:
-        for i, msg in enumerate(flow.recent()):
-            if i >= p.question_messages or ts - msg.ts > p.question_seconds:
-                break
-            if msg.author_id == author_id:
-                break
-            if msg.is_question and not msg.answered and not msg.targets:
-                return Target(msg.author_id, msg.message_id, "inferred"), msg.message_id
-    if own_last is not None and ts - own_last.ts <= p.self_seconds:
+    if p.use_overlap and words:
+        idle = own_last is None or ts - own_last.ts > p.self_seconds
+        if idle or p.overlap_when_busy:
+            best: Msg | None = None
+            best_score = 0
+            for i, msg in enumerate(flow.recent()):
+                if i >= p.overlap_messages or ts - msg.ts > p.overlap_seconds:
+                    break
+                if msg.author_id == author_id:
+                    continue
+                score = len(words & msg.words)
+                if score > best_score:
+                    best, best_score = msg, score
+            if best is not None and best_score >= p.overlap_min:
+                return Target(best.author_id, best.message_id, "inferred"), best.message_id
+    if p.use_open_question and not is_question:
+        busy = own_last is not None and ts - own_last.ts <= p.idle_seconds
+        if not busy:
+            for i, msg in enumerate(flow.recent()):
+                if i >= p.question_messages or ts - msg.ts > p.question_seconds or msg.author_id == author_id:
+                    break
+                if msg.is_question and not msg.answered:
+                    return Target(msg.author_id, msg.message_id, "inferred"), msg.message_id
+    if own_last is not None:
         return None, own_last.message_id
     return None, None

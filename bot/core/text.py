@@ -162,3 +162,14 @@ def first_word(content: str) -> str:
     """The first word of a message, lowercased, punctuation around it removed."""
     parts = content.split(None, 1)
     return parts[0].strip(",:;.!?()<>\"'").lower() if parts else ""
+
+
+def last_word(content: str) -> str:
+    """The last word of a message, lowercased, punctuation around it removed."""
+    parts = content.rsplit(None, 1)
+    return parts[-1].strip(",:;.!?()<>\"'").lower() if parts else ""
+
+
+def content_words(content: str, prefix: int = 5) -> frozenset[str]:
+    """Content words cut to a common prefix, for lexical overlap between nearby messages."""
+    return frozenset(word[:prefix] for word in topics(content, limit=16) if len(word) >= 4)
