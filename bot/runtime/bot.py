@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,6 @@ class HearthBot(commands.AutoShardedBot):
         services: Services,
         clock: Clock,
         settings: RuntimeOptions,
-        on_close: Callable[[], Awaitable[None]] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("command_prefix", commands.when_mentioned)
@@ -91,7 +90,6 @@ class HearthBot(commands.AutoShardedBot):
         self.scheduler = Scheduler()
         self.loaded_extensions: list[str] = []
         self.skipped_extensions: list[str] = []
-        self._on_close = on_close
         self._closed = False
         self._content_warning_logged = False
 
@@ -141,8 +139,4 @@ class HearthBot(commands.AutoShardedBot):
         try:
             await super().close()
         finally:
-            try:
-                await self.services.pipeline.close()
-            finally:
-                if self._on_close is not None:
-                    await self._on_close()
+            await self.services.close()

@@ -144,8 +144,11 @@ async def run_guild_backfill(
     pause_seconds: float = DEFAULT_PAUSE_SECONDS,
 ) -> BackfillReport:
     """Backfill one guild through `bot.services.backfill` (raises BackfillBusyError if one runs)."""
+    service = bot.services.backfill
+    if service is None:
+        raise RuntimeError("the backfill service is not configured")
     source = DiscordHistory(guild, pause_seconds=pause_seconds)
-    report: BackfillReport = await bot.services.backfill.run(source, guild.id, days=days, progress=progress)
+    report: BackfillReport = await service.run(source, guild.id, days=days, progress=progress)
     log.info(
         "backfill of guild %s finished: %d channels, %d messages",
         guild.id,

@@ -146,10 +146,14 @@ class BackfillService:
             report.current_channel = channel.name
             state = known.get(channel.channel_id)
             after_id = floor_id
-            if state is not None and state.newest_done_message_id is not None:
-                if state.target_after is not None and state.target_after <= target_after:
-                    after_id = max(floor_id, state.newest_done_message_id)
-                    report.resumed_channels += 1
+            if (
+                state is not None
+                and state.newest_done_message_id is not None
+                and state.target_after is not None
+                and state.target_after <= target_after
+            ):
+                after_id = max(floor_id, state.newest_done_message_id)
+                report.resumed_channels += 1
             try:
                 await self._read_channel(source, channel, after_id, target_after, report, progress)
             except PermissionError:

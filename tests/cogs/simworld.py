@@ -77,6 +77,16 @@ class RecordingServices:
     pipeline: RecordingPipeline = field(default_factory=RecordingPipeline)
     backfill: Any = None
 
+    async def close(self) -> None:
+        await self.pipeline.close()
+
+
+def recorder(bot: Any) -> RecordingPipeline:
+    """The recording pipeline of a bot built on `RecordingServices`."""
+    pipeline = bot.services.pipeline
+    assert isinstance(pipeline, RecordingPipeline)
+    return pipeline
+
 
 FORUM_TAGS: tuple[str, ...] = ("python", "discord", "solved")
 

@@ -10,7 +10,7 @@ from bot.core.events import MessageCreated, ReactionAdded, ThreadCreated
 from bot.runtime.bot import HearthBot
 from bot.runtime.history import DiscordHistory, run_guild_backfill
 from bot.services.backfill import BackfillReport, BackfillService, ChannelProgress
-from tests.cogs.simworld import HearthWorld, RecordingPipeline, RecordingServices, SimcordClock
+from tests.cogs.simworld import HearthWorld, RecordingPipeline, RecordingServices, SimcordClock, recorder
 
 
 class MemoryProgress:
@@ -47,7 +47,7 @@ def _created(pipeline: RecordingPipeline) -> list[int]:
 async def test_backfill_reads_channels_threads_and_resumes(
     hearth: HearthWorld, hearth_bot: HearthBot, store: MemoryProgress
 ) -> None:
-    pipeline = hearth_bot.services.pipeline
+    pipeline = recorder(hearth_bot)
     question = await hearth.alice.send(hearth.help, "How do I reset my password?")
     answer = await hearth.bob.send(hearth.help, "Settings > Account", reply_to=question)
     await hearth.alice.react(answer, "✅")
@@ -104,6 +104,7 @@ async def test_pages_are_bounded(hearth: HearthWorld, hearth_bot: HearthBot) -> 
 
 async def test_one_backfill_per_guild_at_a_time(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
     service = hearth_bot.services.backfill
+    assert isinstance(service, BackfillService)
     service._running.add(hearth.guild.id)
     guild = hearth_bot.get_guild(hearth.guild.id)
     assert guild is not None

@@ -15,19 +15,19 @@ from bot.core.events import (
     ThreadCreated,
 )
 from bot.runtime.bot import HearthBot
-from tests.cogs.simworld import HearthWorld, RecordingPipeline
+from tests.cogs.simworld import HearthWorld, RecordingPipeline, recorder
 
 
 @pytest.fixture
 def pipeline(hearth_bot: HearthBot) -> RecordingPipeline:
-    recorder = hearth_bot.services.pipeline
-    assert isinstance(recorder, RecordingPipeline)
-    recorder.events.clear()
-    return recorder
+    recording = recorder(hearth_bot)
+    recording.events.clear()
+    return recording
 
 
 async def test_setup_restores_and_syncs(hearth_bot: HearthBot, hearth: HearthWorld) -> None:
-    assert hearth_bot.services.pipeline.restored
+    assert recorder(hearth_bot).restored
+    assert recorder(hearth_bot).refreshed == [hearth.guild.id]
     assert hearth_bot.loaded_extensions == ["cogs.listeners"]
     assert hearth_bot.scheduler.running
 
