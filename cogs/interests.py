@@ -1,0 +1,83 @@
+"""/interests add|remove|list: what a member likes to talk about (used for introductions and helpers)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.safety import escape_markdown, neutralize_mentions
+from bot.services.interests import MAX_INTEREST_CHARS, InterestService
+from cogs.common.context import guild_id_of, require_service
+from cogs.common.embeds import base_embed, no_mentions
+from cogs.common.errors import ensure_error_handler
+
+if TYPE_CHECKING:
+    from bot.runtime.bot import HearthBot
+
+
+def _shown(interest: str) -> str:
+    return escape_markdown(neutralize_mentions(interest))
+
+
+@app_commands.guild_only()
+class InterestsCog(commands.GroupCog, group_name="interests", group_description="Your interests in this server"):
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+        self.interests: InterestService = require_service(bot, "interests")
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        ensure_error_handler(self.bot.tree)
+
+    @app_commands.command(name="add", description="Add an interest (others with the same one may be introduced to you)")
+    @app_commands.describe(interest=f"A topic, up to {MAX_INTEREST_CHARS} characters")
+    async def add(self, interaction: discord.Interaction[Any], interest: str) -> None:
+        added = await self.interests.add(guild_id_of(interaction), interaction.user.id, interest)
+        await interaction.response.send_message(
+            f"Added **{_shown(added)}** to your interests.", ephemeral=True, allowed_mentions=no_mentions()
+        )
+
+    @add.autocomplete("interest")
+    async def _add_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        names = await self.interests.suggest(interaction.guild_id, current)
+        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names]
+
+    @app_commands.command(name="remove", description="Remove one of your interests")
+    @app_commands.describe(interest="One of your interests")
+    async def remove(self, interaction: discord.Interaction[Any], interest: str) -> None:
+        removed = await self.interests.remove(guild_id_of(interaction), interaction.user.id, interest)
+        await interaction.response.send_message(
+            f"Removed **{_shown(removed)}** from your interests.", ephemeral=True, allowed_mentions=no_mentions()
+        )
+
+    @remove.autocomplete("interest")
+    async def _remove_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        mine = await self.interests.for_member(interaction.guild_id, interaction.user.id)
+        needle = current.strip().lower()
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in mine if needle in n][:25]
+
+    @app_commands.command(name="list", description="Show your interests")
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        mine = await self.interests.for_member(guild_id_of(interaction), interaction.user.id)
+        if not mine:
+            text = "You have no interests listed yet. Add one with `/interests add`."
+        else:
+            text = "\n".join(f"• {_shown(i)}" for i in mine)
+        await interaction.response.send_message(
+            embed=base_embed("Your interests", text), ephemeral=True, allowed_mentions=no_mentions()
+        )
+
+
+async def setup(bot: HearthBot) -> None:
+    await bot.add_cog(InterestsCog(bot))
