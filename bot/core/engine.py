@@ -29,7 +29,7 @@ from bot.core.events import (
     ThreadCreated,
 )
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
-from bot.core.inference import ChannelFlow, FlowParams, Msg, Target, infer_flow, target_message
+from bot.core.inference import ChannelFlow, FlowParams, Msg, Target, infer_flow, name_key, target_message
 from bot.core.questions import RESOLVE_EMOJI, QuestionState, looks_like_question
 
 
@@ -194,7 +194,7 @@ class Engine:
                     targets.append(inferred)
 
         parent = self._index.get(parent_id) if parent_id is not None else None
-        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=(ev.author_name or "").lower() or None,
+        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=name_key(ev.author_name or "") or None,
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
                   question_id=parent.question_id if parent is not None else None, words=words)
         if parent is None and thread is not None and thread.root_message_id in self._questions:
@@ -214,7 +214,7 @@ class Engine:
             flow.link(author, t.user_id, ts, ev.message_id)
         if new_question is not None:
             facts.append(new_question.to_fact())
-        elif msg.question_id is not None and targets:
+        elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
         self._remember(flow, msg)
         return facts

@@ -39,6 +39,8 @@ class FlowParams:
     name_last_word: bool = True
     inherit_own_target: bool = False
     use_open_question: bool = False
+    prefer_open_question: bool = False
+    fresh_question_words: int = 10
     use_overlap: bool = True
     overlap_when_busy: bool = False
     overlap_messages: int = 8
@@ -128,15 +130,29 @@ class ChannelFlow:
 
 
 def target_message(flow: ChannelFlow, user_id: int) -> int | None:
-    msg = flow.last_by(user_id)
-    return msg.message_id if msg is not None else None
+    """The message a response to `user_id` most likely answers: their latest unanswered
+    question still in the window, else their latest message."""
+    latest: Msg | None = None
+    for msg in reversed(flow.messages):
+        if msg.author_id != user_id:
+            continue
+        if latest is None:
+            latest = msg
+        if msg.is_question and not msg.answered and flow.params.prefer_open_question:
+            return msg.message_id
+    return latest.message_id if latest is not None else None
+
+
+def name_key(name: str) -> str:
+    """A display name reduced to letters and digits, for matching typed names."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | None:
     """A recent participant whose display name opens the message ("bob: try this")."""
-    words = {text.first_word(content)}
+    words = {name_key(text.first_word(content))}
     if flow.params.name_last_word:
-        words.add(text.last_word(content))
+        words.add(name_key(text.last_word(content)))
     words = {w for w in words if len(w) >= flow.params.name_min_chars}
     if not words:
         return None
@@ -155,6 +171,8 @@ def infer_flow(
     named = named_participant(flow, author_id, content)
     if named is not None:
         return Target(named.author_id, named.message_id, "inferred"), named.message_id
+    if is_question and len(content.split()) >= p.fresh_question_words:
+        return None, None
     own_last: Msg | None = None
     for i, msg in enumerate(flow.recent()):
         if msg.author_id == author_id:
@@ -204,3 +222,4 @@ def infer_flow(
     if own_last is not None:
         return None, own_last.message_id
     return None, None
+

@@ -21,9 +21,7 @@ _WORD = re.compile(r"[a-z][a-z0-9+#._-]*[a-z0-9+#]|[a-z]")
 
 # Words that open a question when they start a sentence.
 _QUESTION_OPENERS = frozenset(
-    """how what why where when who whom whose which is are am was were do does did can could
-    should would will shall may might has have had isnt arent doesnt dont didnt cant couldnt
-    wont wouldnt shouldnt anyone anybody someone somebody any""".split()
+    ["how", "what", "why", "where", "when", "who", "whom", "whose", "which", "is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will", "shall", "may", "might", "has", "have", "had", "isnt", "arent", "doesnt", "dont", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "anyone", "anybody", "someone", "somebody", "any"]
 )
 _QUESTION_PHRASES = re.compile(
     r"\b(?:any ?(?:one|body) (?:know|knows|here|have|has|got|use|tried|able|can|could|familiar)"
@@ -53,16 +51,7 @@ _THANKS = re.compile(
 )
 
 _STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any anyone anybody are as at be because been
-    before being below between both but by can cannot could did do does doing done dont down during each
-    else even ever few for from further get gets getting got had has have having he her here hers him his
-    how i id if im in into is isnt it its itself ive just know like make me might more most much must my
-    myself need needs no nor not now of off ok okay on once one only or other our out over own please
-    really right same say see she should so some someone something still such sure than thank thanks that
-    thats the their them then there these they thing things think this those though through thx to too
-    try trying under until up use used using very want wants was way we well were what whats when where
-    which while who whom why will with without wont would yes yet you your youre help hi hello hey guys
-    anyone question work works working problem""".split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "anyone", "anybody", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done", "dont", "down", "during", "each", "else", "even", "ever", "few", "for", "from", "further", "get", "gets", "getting", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it", "its", "itself", "ive", "just", "know", "like", "make", "me", "might", "more", "most", "much", "must", "my", "myself", "need", "needs", "no", "nor", "not", "now", "of", "off", "ok", "okay", "on", "once", "one", "only", "or", "other", "our", "out", "over", "own", "please", "really", "right", "same", "say", "see", "she", "should", "so", "some", "someone", "something", "still", "such", "sure", "than", "thank", "thanks", "that", "thats", "the", "their", "them", "then", "there", "these", "they", "thing", "things", "think", "this", "those", "though", "through", "thx", "to", "too", "try", "trying", "under", "until", "up", "use", "used", "using", "very", "want", "wants", "was", "way", "we", "well", "were", "what", "whats", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "without", "wont", "would", "yes", "yet", "you", "your", "youre", "help", "hi", "hello", "hey", "guys", "anyone", "question", "work", "works", "working", "problem"]
 )
 
 
