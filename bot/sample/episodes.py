@@ -60,6 +60,7 @@ class Episodes:
     bot: Member
     unanswered_share: float
     guild_ref: str = ""
+    thread_share: float = 1.0
     everyone: Picker = field(default_factory=lambda: Picker([], []))
     by_topic: dict[str, Picker] = field(default_factory=dict)
     helpers: dict[str, Picker] = field(default_factory=dict)
@@ -186,7 +187,9 @@ class Episodes:
         fix = topic.fixes[index]
         answer_text = rng.choice(P.ANSWER_TEMPLATES).format(fix=fix, thing=rng.choice(topic.things))
         when = at + timedelta(seconds=self.response_delay())
-        style = rng.choices(("reply", "mention", "plain", "thread"), weights=(35, 25, 20, 20))[0]
+        style = rng.choices(
+            ("reply", "mention", "plain", "thread"), weights=(35, 25, 20, 20 * self.thread_share)
+        )[0]
         where = channel
         if style == "thread" and channel.role in ("help", "topic"):
             where = self._thread_from(question, text)

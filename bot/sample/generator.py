@@ -53,6 +53,7 @@ class GeneratorConfig:
     founder_share: float = 0.6
     staff_share: float = 0.06
     unanswered_share: float = 0.18
+    thread_share: float = 1.0  # scales threads and forum posts (fewer files for huge benchmark inputs)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
@@ -107,6 +108,7 @@ class CommunityGenerator:
             bot,
             config.unanswered_share,
             guild_ref=str(self.layout.guild_id),
+            thread_share=config.thread_share,
         )
         people = sorted(self.members[1:], key=lambda m: m.joined_at)
         present = [m for m in people if m.joined_at < config.start]
@@ -153,7 +155,7 @@ class CommunityGenerator:
         topic = rng.choice(TOPIC_KEYS)
         kind = rng.choices(
             ("chat_general", "chat_topic", "q_help", "q_general", "q_topic", "forum", "thread", "bot"),
-            weights=(30, 14, 18, 5, 6, 10, 6, 4),
+            weights=(30, 14, 18, 5, 6, 10 * self.config.thread_share, 6 * self.config.thread_share, 4),
         )[0]
         if kind in ("chat_topic", "q_topic", "thread"):
             channel = rng.choice(topic_channels) if topic_channels else layout.one("general")
