@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.clock import Clock
 from bot.core.nudges import NudgeLadderAction, NudgeSettings, ladder_step_due, plan_actions
 from bot.db.repos import nudges as repo
+from bot.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ MAX_TOPIC_CHARS = 40
 MAX_PAUSE_DAYS = 365
 
 
-class NudgeInputError(ValueError):
+class NudgeInputError(InvalidInput):
     """A member or moderator gave a value we cannot accept (the message says which)."""
 
 

@@ -1,0 +1,362 @@
+"""Helper nudges on Discord: `/helper ...` for members, `/hearth nudges ...` for moderators,
+the poller that posts due ladder steps, and the persistent Solved / Still need help buttons.
+
+The cog only renders and sends; what is due, and exactly-once, come from `NudgeService`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.nudges import (
+    HelpWantedListing,
+    NudgeAction,
+    NudgeLadderAction,
+    NudgeSettings,
+    StillNeededCheck,
+    view_custom_id,
+)
+from bot.core.safety import channel_mention, jump_url, mention_list, quote_snippet, user_mention
+from bot.services.errors import InvalidInput, UserFacingError
+from bot.services.nudges import HelperInfo, NudgeService
+from cogs.common.checks import has_moderator_permission, moderator_only
+from cogs.common.context import guild_id_of, require_service
+from cogs.common.embeds import base_embed, key_value_embed, no_mentions, only_users, relative_time
+from cogs.common.errors import send_ephemeral
+
+if TYPE_CHECKING:
+    from bot.runtime.bot import HearthBot
+
+log = logging.getLogger(__name__)
+
+POLL_JOB = "nudges"
+STILL_TEMPLATE = r"hearth:still:(?P<choice>solved|open):(?P<qid>[0-9]+)"
+
+
+# --- rendering ------------------------------------------------------------------
+
+
+def nudge_text(action: NudgeAction) -> str:
+    return (
+        f"{mention_list(action.helper_ids)} this question has been waiting a little while. "
+        "If you know something about it, a reply would mean a lot! "
+        "(You get these because you joined as a helper: `/helper pause` or `/helper leave` any time.)"
+    )
+
+
+def listing_embed(action: HelpWantedListing) -> discord.Embed:
+    link = jump_url(action.guild_id, action.question_channel_id, action.question_message_id)
+    text = quote_snippet(action.snippet, 200) if action.snippet else "A question is waiting for an answer."
+    embed = base_embed("Help wanted", f"[{text}]({link})")
+    embed.add_field(name="Where", value=channel_mention(action.question_channel_id))
+    embed.add_field(name="Asked", value=relative_time(action.asked_at))
+    if action.topics:
+        embed.add_field(name="Topics", value=quote_snippet(", ".join(action.topics), 200))
+    return embed
+
+
+def check_text(action: StillNeededCheck) -> str:
+    return (
+        f"{user_mention(action.asker_id)} nobody has answered this yet. Do you still need help? "
+        "Tap **Solved** if you found the answer, or **Still need help** to keep it open."
+    )
+
+
+class StillNeededButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STILL_TEMPLATE):
+    """A button whose custom_id carries the question id, so it works after a restart."""
+
+    def __init__(self, choice: str, question_message_id: int) -> None:
+        solved = choice == "solved"
+        super().__init__(
+            discord.ui.Button(
+                label="Solved" if solved else "Still need help",
+                style=discord.ButtonStyle.success if solved else discord.ButtonStyle.secondary,
+                custom_id=view_custom_id("solved" if solved else "open", question_message_id),
+            )
+        )
+        self.choice = choice
+        self.question_message_id = question_message_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StillNeededButton:
+        return cls(match["choice"], int(match["qid"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        get_cog = getattr(interaction.client, "get_cog", None)
+        cog = get_cog("NudgeCog") if get_cog is not None else None
+        if not isinstance(cog, NudgeCog):
+            await interaction.response.send_message(
+                "Hearth's nudges are switched off right now.", ephemeral=True, allowed_mentions=no_mentions()
+            )
+            return
+        try:
+            await cog.on_still_needed(interaction, self.choice, self.question_message_id)
+        except UserFacingError as refusal:
+            await send_ephemeral(interaction, refusal.message)
+
+
+def still_needed_view(question_message_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(StillNeededButton("solved", question_message_id))
+    view.add_item(StillNeededButton("open", question_message_id))
+    return view
+
+
+def helper_embed(info: HelperInfo | None) -> discord.Embed:
+    if info is None or not info.active:
+        return base_embed("Helper settings", "You are not a helper here. `/helper join` to become one.")
+    values: dict[str, Any] = {
+        "Topics": ", ".join(info.topics) or "anything",
+        "Time zone": info.timezone or "the server's",
+        "Waking hours": (
+            f"{info.active_start_hour}:00 to {info.active_end_hour}:00"
+            if info.active_start_hour is not None
+            else "the server's quiet hours apply"
+        ),
+        "Paused until": relative_time(info.paused_until) if info.paused_until else "not paused",
+    }
+    return key_value_embed("Helper settings", values)
+
+
+def settings_view_embed(settings: NudgeSettings) -> discord.Embed:
+    return key_value_embed("Nudge settings", settings.to_dict())
+
+
+# --- the cog --------------------------------------------------------------------
+
+
+class NudgeCog(commands.Cog):
+    helper = app_commands.Group(name="helper", description="Help answer questions in this server", guild_only=True)
+    nudges = app_commands.Group(
+        name="nudges",
+        description="How Hearth invites helpers to waiting questions (moderators)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: HearthBot) -> None:
+        self.bot = bot
+        self.service: NudgeService = require_service(bot, "nudges")
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(StillNeededButton)
+        self.bot.scheduler.add_interval(POLL_JOB, self.poll, self.bot.poll_seconds())
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.remove(POLL_JOB)
+        self.bot.remove_dynamic_items(StillNeededButton)
+        parent = self.bot.tree.get_command("hearth")
+        if isinstance(parent, app_commands.Group):
+            parent.remove_command("nudges")
+
+    # --- members ----------------------------------------------------------------
+
+    @helper.command(name="join", description="Get invited, now and then, to questions you may know about")
+    @app_commands.describe(topics="Comma separated topics, e.g. python, databases (empty: anything)")
+    async def join(self, interaction: discord.Interaction[Any], topics: str | None = None) -> None:
+        info = await self.service.join(guild_id_of(interaction), interaction.user.id, topics or "")
+        await interaction.response.send_message(
+            "Thanks for helping! I'll invite you now and then, never at night and never too often.",
+            embed=helper_embed(info),
+            ephemeral=True,
+            allowed_mentions=no_mentions(),
+        )
+
+    @helper.command(name="leave", description="Stop being invited to questions")
+    async def leave(self, interaction: discord.Interaction[Any]) -> None:
+        left = await self.service.leave(guild_id_of(interaction), interaction.user.id)
+        text = "Done: no more invitations. Thank you for your help!" if left else "You were not a helper here."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
+
+    @helper.command(name="pause", description="No invitations for a few days (0 ends a pause)")
+    @app_commands.describe(days="How many days (0-365)")
+    async def pause(self, interaction: discord.Interaction[Any], days: app_commands.Range[int, 0, 365]) -> None:
+        until = await self.service.pause(guild_id_of(interaction), interaction.user.id, days)
+        text = "Pause ended: invitations are back on." if days == 0 else f"Paused until {relative_time(until)}."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
+
+    @helper.command(name="settings", description="Your topics, time zone and waking hours (no options: show them)")
+    @app_commands.describe(
+        timezone="Your IANA time zone, e.g. Europe/Paris",
+        start_hour="Local hour your waking hours start (0-23)",
+        end_hour="Local hour your waking hours end (0-23)",
+        topics="Comma separated topics",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction[Any],
+        timezone: str | None = None,
+        start_hour: app_commands.Range[int, 0, 23] | None = None,
+        end_hour: app_commands.Range[int, 0, 23] | None = None,
+        topics: str | None = None,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        if timezone is None and start_hour is None and end_hour is None and topics is None:
+            info = await self.service.helper(guild_id, interaction.user.id)
+        else:
+            info = await self.service.update_helper(
+                guild_id,
+                interaction.user.id,
+                timezone=timezone,
+                active_start_hour=start_hour,
+                active_end_hour=end_hour,
+                topics=topics,
+            )
+        await interaction.response.send_message(embed=helper_embed(info), ephemeral=True, allowed_mentions=no_mentions())
+
+    # --- moderators ---------------------------------------------------------------
+
+    @nudges.command(name="show", description="Show the nudge ladder settings")
+    @moderator_only()
+    async def nudges_show(self, interaction: discord.Interaction[Any]) -> None:
+        current = await self.service.settings(guild_id_of(interaction))
+        await interaction.response.send_message(
+            embed=settings_view_embed(current), ephemeral=True, allowed_mentions=no_mentions()
+        )
+
+    @nudges.command(name="set", description="Change the nudge ladder settings")
+    @app_commands.describe(
+        enabled="Invite helpers to waiting questions at all",
+        first_after_minutes="Minutes before helpers are invited",
+        helpers_per_nudge="Helpers invited per question (0-5)",
+        help_wanted_after_minutes="Minutes before a question is listed in the help-wanted channel",
+        still_needed_after_minutes="Minutes before the asker is asked whether it is still needed",
+        daily_cap="Invitations per helper per day",
+        weekly_cap="Invitations per helper per week",
+        quiet_start_hour="Local hour quiet time starts (0-23)",
+        quiet_end_hour="Local hour quiet time ends (0-23)",
+        min_helper_gap_hours="Hours between two invitations of the same helper",
+    )
+    @moderator_only()
+    async def nudges_set(
+        self,
+        interaction: discord.Interaction[Any],
+        enabled: bool | None = None,
+        first_after_minutes: app_commands.Range[int, 1, 10080] | None = None,
+        helpers_per_nudge: app_commands.Range[int, 0, 5] | None = None,
+        help_wanted_after_minutes: app_commands.Range[int, 1, 20160] | None = None,
+        still_needed_after_minutes: app_commands.Range[int, 1, 40320] | None = None,
+        daily_cap: app_commands.Range[int, 0, 50] | None = None,
+        weekly_cap: app_commands.Range[int, 0, 200] | None = None,
+        quiet_start_hour: app_commands.Range[int, 0, 23] | None = None,
+        quiet_end_hour: app_commands.Range[int, 0, 23] | None = None,
+        min_helper_gap_hours: app_commands.Range[int, 0, 168] | None = None,
+    ) -> None:
+        given = {
+            "enabled": enabled,
+            "first_after_minutes": first_after_minutes,
+            "helpers_per_nudge": helpers_per_nudge,
+            "help_wanted_after_minutes": help_wanted_after_minutes,
+            "still_needed_after_minutes": still_needed_after_minutes,
+            "daily_cap": daily_cap,
+            "weekly_cap": weekly_cap,
+            "quiet_start_hour": quiet_start_hour,
+            "quiet_end_hour": quiet_end_hour,
+            "min_helper_gap_hours": min_helper_gap_hours,
+        }
+        changes = {k: v for k, v in given.items() if v is not None}
+        if not changes:
+            raise InvalidInput("Give at least one setting to change (or use `show`).")
+        updated = await self.service.update_settings(guild_id_of(interaction), **changes)
+        await interaction.response.send_message(
+            "Saved.", embed=settings_view_embed(updated), ephemeral=True, allowed_mentions=no_mentions()
+        )
+
+    # --- buttons ----------------------------------------------------------------
+
+    async def on_still_needed(self, interaction: discord.Interaction[Any], choice: str, question_id: int) -> None:
+        guild_id = guild_id_of(interaction)
+        moderator = has_moderator_permission(interaction)
+        questions = require_service(self.bot, "questions")
+        question = await questions.get(guild_id, question_id)
+        if question.asker_id != interaction.user.id and not moderator:
+            raise InvalidInput("Only the member who asked (or a moderator) can answer this.")
+        if choice == "solved":
+            await questions.resolve(guild_id, question_id, by_user_id=interaction.user.id, moderator=moderator)
+            text = "Marked as solved. Glad it worked out!"
+        else:
+            text = "Got it: the question stays open and listed for helpers."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
+
+    # --- posting --------------------------------------------------------------------
+
+    async def poll(self) -> int:
+        """Post every due step this process owns; returns how many were posted."""
+        actions = await self.service.due(self.bot.clock.now(), self.bot.owns_guild)
+        posted = 0
+        for action in actions:
+            if await self.deliver(action):
+                posted += 1
+        return posted
+
+    async def deliver(self, action: NudgeLadderAction) -> bool:
+        """Post one claimed step; on a passing failure give the claim back for a retry."""
+        try:
+            message = await self._send(action)
+        except (discord.Forbidden, discord.NotFound):
+            log.warning("cannot post %s for question %s; not retrying", action.kind, action.question_message_id)
+            return False
+        except discord.HTTPException:
+            log.warning("posting %s for question %s failed; will retry", action.kind, action.question_message_id)
+            await self.service.release(action)
+            return False
+        if message is None:
+            return False
+        await self.service.mark_sent(action, message.id)
+        return True
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            fetched = await self.bot.fetch_channel(channel_id)
+            channel = fetched if isinstance(fetched, discord.abc.Messageable) else None
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    async def _send(self, action: NudgeLadderAction) -> discord.Message | None:
+        channel = await self._channel(action.channel_id)
+        if channel is None:
+            log.warning("channel %s for %s is gone", action.channel_id, action.kind)
+            return None
+        if isinstance(action, HelpWantedListing):
+            return await channel.send(embed=listing_embed(action), allowed_mentions=no_mentions())
+        reference = discord.MessageReference(
+            message_id=action.question_message_id,
+            channel_id=action.channel_id,
+            guild_id=action.guild_id,
+            fail_if_not_exists=False,
+        )
+        if isinstance(action, NudgeAction):
+            return await channel.send(
+                nudge_text(action), reference=reference, allowed_mentions=only_users(action.helper_ids)
+            )
+        return await channel.send(
+            check_text(action),
+            reference=reference,
+            view=still_needed_view(action.question_message_id),
+            allowed_mentions=only_users([action.asker_id]),
+        )
+
+
+def attach_to_hearth(bot: HearthBot) -> bool:
+    """Move `/nudges` under the `/hearth` group when that group exists. True when moved."""
+    group = bot.tree.get_command("nudges")
+    parent = bot.tree.get_command("hearth")
+    if not isinstance(group, app_commands.Group) or not isinstance(parent, app_commands.Group):
+        return False
+    bot.tree.remove_command("nudges")
+    parent.add_command(group)
+    return True
+
+
+async def setup(bot: HearthBot) -> None:
+    await bot.add_cog(NudgeCog(bot))
+    if not attach_to_hearth(bot):
+        log.info("no /hearth group loaded: nudge settings stay at /nudges")
