@@ -1,0 +1,70 @@
+from bot.core import text
+
+
+def test_question_mark_makes_a_question() -> None:
+    assert text.question_shape("how do I mount an nfs share on boot?")
+    assert text.question_shape("does this driver work with 24.04?")
+
+
+def test_question_words_without_mark() -> None:
+    assert text.question_shape("how do I get the wifi card working")
+    assert text.question_shape("anyone know a good rar extractor")
+    assert text.question_shape("is there a way to keep the panel on top")
+    assert text.question_shape("can someone help me with grub")
+
+
+def test_mark_inside_url_or_code_is_not_a_question() -> None:
+    assert not text.question_shape("see https://example.com/page?id=3 for details")
+    assert not text.question_shape("run `ls -la /tmp?` and paste it")
+    assert not text.question_shape("```\nif x?\n```")
+
+
+def test_bare_or_one_word_question_marks_are_reactions() -> None:
+    assert not text.question_shape("?")
+    assert not text.question_shape("what?")
+    assert not text.question_shape("huh??")
+
+
+def test_statements_are_not_questions() -> None:
+    assert not text.question_shape("ubuntu is so great")
+    assert not text.question_shape("I installed the driver yesterday")
+
+
+def test_leading_address_is_ignored_for_shape() -> None:
+    assert text.question_shape("@bob which kernel version are you on?")
+    assert text.starts_with_address("@bob which version?")
+    assert text.starts_with_address("<@123> which version?")
+    assert not text.starts_with_address("which version @bob?")
+    assert text.strip_leading_address("<@1> <@2>: hello there") == "hello there"
+
+
+def test_acknowledgements_and_thanks() -> None:
+    assert text.is_acknowledgement("ok")
+    assert text.is_acknowledgement("thanks!")
+    assert text.is_acknowledgement("@bob ok thanks :)")
+    assert not text.is_acknowledgement("ok so how do I configure it then")
+    assert text.is_thanks("that worked, thank you")
+    assert not text.is_thanks("I tried apt-get but it failed")
+
+
+def test_snippet_neutralises_collapses_and_truncates() -> None:
+    s = text.snippet("hey <@123>   and @everyone\n\nhow do I <#55> ?", 140)
+    assert s is not None
+    assert "<@" not in s and "<#" not in s and "@everyone" not in s
+    assert "  " not in s and "\n" not in s
+    long = text.snippet("word " * 100, 20)
+    assert long is not None and len(long) == 20 and long.endswith("…")
+    assert text.snippet("anything", 0) is None
+
+
+def test_topics_drop_stop_words_and_links() -> None:
+    got = text.topics("How do I mount an NFS share on boot? see https://nfs.example.org/x")
+    assert got[:3] == ("mount", "nfs", "share")
+    assert all(t == t.lower() for t in got)
+    assert not any("example" in t for t in got)
+
+
+def test_first_and_last_word() -> None:
+    assert text.first_word("Bob: try this") == "bob"
+    assert text.last_word("ic jdub.") == "jdub"
+    assert text.first_word("") == "" and text.last_word("   ") == ""
