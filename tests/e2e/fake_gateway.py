@@ -114,8 +114,8 @@ class FakeGateway:
             self._connected.clear()
             await ws.close(code=code, message=b"dropped by test")
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
-        await asyncio.wait_for(self._connected.wait(), timeout)
+    async def wait_connected(self, within: float = 10.0) -> None:
+        await asyncio.wait_for(self._connected.wait(), within)
 
     async def close_all(self) -> None:
         for session in self.sessions.values():

@@ -21,10 +21,10 @@ class RunningBot:
         self.errors: list[str] = []
         self.task: asyncio.Task[None] | None = None
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
         """Poll until `predicate()` holds (events travel through a real socket)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while not predicate():
             if self.task is not None and self.task.done():
                 self.task.result()
@@ -80,7 +80,7 @@ async def run_bot(
         await on_created(bot)
     running.task = asyncio.create_task(bot.start("fake-token"))
     try:
-        await running.wait_for(bot.is_ready, timeout=15)
+        await running.wait_for(bot.is_ready, within=15)
         _collect_tree_errors(running)
         yield running
     finally:
