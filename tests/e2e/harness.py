@@ -49,7 +49,7 @@ def _collect_tree_errors(running: RunningBot) -> None:
     previous = tree.on_error
 
     async def tree_error(
-        interaction: discord.Interaction, error: discord.app_commands.AppCommandError
+        interaction: discord.Interaction[Any], error: discord.app_commands.AppCommandError
     ) -> None:
         running.errors.append(f"app command error: {error!r}")
         await previous(interaction, error)
