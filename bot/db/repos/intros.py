@@ -1,0 +1,561 @@
+"""Storage for introductions: opted-in members, claimed rounds, introductions and their outcomes.
+
+Plain async functions over an `AsyncSession`; they return core dataclasses or small frozen rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.core.intros import Candidate, IntroSettings, took, tz_offset_hours
+from bot.core.matching import Pair, pair_key
+from bot.db.models.core import GuildSettings, Interaction, Interest, Member, Message
+from bot.db.models.intros import Introduction, IntroductionMember, IntroMember, IntroRound
+
+
+@dataclass(frozen=True, slots=True)
+class IntroMemberRow:
+    guild_id: int
+    user_id: int
+    frequency: str
+    timezone: str | None
+    paused_until: datetime | None
+    active: bool
+    ignored_count: int
+    joined_at: datetime
+    last_intro_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildIntroConfig:
+    guild_id: int
+    timezone: str
+    intro_channel_id: int | None
+    settings: IntroSettings
+
+
+@dataclass(frozen=True, slots=True)
+class IntroductionRow:
+    id: int
+    guild_id: int
+    created_at: datetime
+    channel_id: int | None
+    thread_id: int | None
+    shared_interests: tuple[str, ...]
+    starter: str
+    outcome: str
+    members: tuple[int, ...]
+    responses: dict[int, str | None]
+    followed_up_at: datetime | None
+
+
+def _member_row(m: IntroMember) -> IntroMemberRow:
+    return IntroMemberRow(
+        m.guild_id,
+        m.user_id,
+        m.frequency,
+        m.timezone,
+        m.paused_until,
+        m.active,
+        m.ignored_count,
+        m.joined_at,
+        m.last_intro_at,
+    )
+
+
+def _dialect_insert(session: AsyncSession, table: Any) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+
+
+# ---- members ----------------------------------------------------------------------------
+
+
+async def get_member(session: AsyncSession, guild_id: int, user_id: int) -> IntroMemberRow | None:
+    row = await session.get(IntroMember, (guild_id, user_id))
+    return None if row is None else _member_row(row)
+
+
+async def upsert_member(
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    *,
+    frequency: str,
+    timezone: str | None,
+    now: datetime,
+) -> IntroMemberRow:
+    """Join (or re-join): active, not paused, the ignore count starts over."""
+    row = await session.get(IntroMember, (guild_id, user_id))
+    if row is None:
+        row = IntroMember(guild_id=guild_id, user_id=user_id, joined_at=now, ignored_count=0)
+        session.add(row)
+    row.frequency = frequency
+    row.timezone = timezone
+    row.active = True
+    row.paused_until = None
+    row.ignored_count = 0
+    await session.flush()
+    return _member_row(row)
+
+
+async def set_paused(session: AsyncSession, guild_id: int, user_id: int, until: datetime | None) -> bool:
+    result = await session.execute(
+        update(IntroMember)
+        .where(IntroMember.guild_id == guild_id, IntroMember.user_id == user_id)
+        .values(paused_until=until)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def set_active(session: AsyncSession, guild_id: int, user_ids: Iterable[int], active: bool) -> int:
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(IntroMember)
+        .where(IntroMember.guild_id == guild_id, IntroMember.user_id.in_(ids))
+        .values(active=active)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+async def member_interests(session: AsyncSession, guild_id: int, user_id: int) -> tuple[str, ...]:
+    rows = await session.execute(
+        select(Interest.interest)
+        .where(Interest.guild_id == guild_id, Interest.user_id == user_id)
+        .order_by(Interest.interest)
+    )
+    return tuple(rows.scalars())
+
+
+async def count_active(session: AsyncSession, guild_id: int) -> int:
+    stmt = select(func.count()).where(IntroMember.guild_id == guild_id, IntroMember.active.is_(True))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# ---- rounds -----------------------------------------------------------------------------
+
+
+async def guild_configs(
+    session: AsyncSession, guild_ids: Iterable[int] | None = None
+) -> list[GuildIntroConfig]:
+    """Servers with at least one active member in the pool, with their settings."""
+    active = select(IntroMember.guild_id).where(IntroMember.active.is_(True)).distinct()
+    if guild_ids is not None:
+        active = active.where(IntroMember.guild_id.in_(list(guild_ids)))
+    pool = active.subquery()
+    stmt = (
+        select(pool.c.guild_id, GuildSettings.timezone, GuildSettings.intro_channel_id, GuildSettings.intros)
+        .outerjoin(GuildSettings, GuildSettings.guild_id == pool.c.guild_id)
+        .order_by(pool.c.guild_id)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [
+        GuildIntroConfig(gid, tz or "UTC", channel, IntroSettings.from_json(raw))
+        for gid, tz, channel, raw in rows
+    ]
+
+
+async def guild_config(session: AsyncSession, guild_id: int) -> GuildIntroConfig:
+    row = await session.get(GuildSettings, guild_id)
+    if row is None:
+        return GuildIntroConfig(guild_id, "UTC", None, IntroSettings())
+    return GuildIntroConfig(
+        guild_id, row.timezone or "UTC", row.intro_channel_id, IntroSettings.from_json(row.intros)
+    )
+
+
+async def save_guild_settings(
+    session: AsyncSession, guild_id: int, settings: IntroSettings, intro_channel_id: int | None
+) -> None:
+    """Store the server's intro settings (creating its settings row with defaults if needed)."""
+    row = await session.get(GuildSettings, guild_id)
+    if row is None:
+        row = GuildSettings(
+            guild_id=guild_id,
+            help_channel_ids=[],
+            excluded_channel_ids=[],
+            staff_role_ids=[],
+            nudges={},
+            digest={},
+        )
+        session.add(row)
+    row.intros = settings.to_json()
+    row.intro_channel_id = intro_channel_id
+    await session.flush()
+
+
+async def claim_round(session: AsyncSession, guild_id: int, round_key: str, now: datetime) -> int | None:
+    """Insert the round row; None when this round was already claimed (by us or another process)."""
+    stmt = (
+        _dialect_insert(session, IntroRound)
+        .values(guild_id=guild_id, round_key=round_key, created_at=now, groups=0)
+        .on_conflict_do_nothing(index_elements=["guild_id", "round_key"])
+        .returning(IntroRound.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def round_keys(session: AsyncSession, guild_id: int) -> list[str]:
+    stmt = select(IntroRound.round_key).where(IntroRound.guild_id == guild_id).order_by(IntroRound.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def load_candidates(
+    session: AsyncSession, guild_id: int, now: datetime, guild_tz: str
+) -> list[Candidate]:
+    members = (
+        await session.execute(
+            select(IntroMember, Member.left_at, Member.timezone)
+            .outerjoin(
+                Member, and_(Member.guild_id == IntroMember.guild_id, Member.user_id == IntroMember.user_id)
+            )
+            .where(IntroMember.guild_id == guild_id, IntroMember.active.is_(True))
+        )
+    ).all()
+    interests: dict[int, set[str]] = defaultdict(set)
+    rows = await session.execute(
+        select(Interest.user_id, Interest.interest)
+        .join(
+            IntroMember,
+            and_(IntroMember.guild_id == Interest.guild_id, IntroMember.user_id == Interest.user_id),
+        )
+        .where(Interest.guild_id == guild_id, IntroMember.active.is_(True))
+    )
+    for user_id, interest in rows:
+        interests[user_id].add(interest)
+    return [
+        Candidate(
+            user_id=m.user_id,
+            interests=frozenset(interests.get(m.user_id, ())),
+            tz_offset_hours=tz_offset_hours(m.timezone or member_tz or guild_tz, now),
+            frequency=m.frequency if m.frequency in ("weekly", "biweekly", "monthly") else "weekly",  # type: ignore[arg-type]
+            last_intro_at=m.last_intro_at,
+            paused_until=m.paused_until,
+            in_guild=left_at is None,
+            ignored_count=m.ignored_count,
+        )
+        for m, left_at, member_tz in members
+    ]
+
+
+async def recent_pairs(session: AsyncSession, guild_id: int, since: datetime) -> dict[Pair, datetime]:
+    """Every pair introduced since `since`, with the latest time."""
+    rows = await session.execute(
+        select(IntroductionMember.introduction_id, IntroductionMember.user_id, Introduction.created_at)
+        .join(Introduction, Introduction.id == IntroductionMember.introduction_id)
+        .where(Introduction.guild_id == guild_id, Introduction.created_at >= since)
+    )
+    groups: dict[int, list[int]] = defaultdict(list)
+    when: dict[int, datetime] = {}
+    for intro_id, user_id, created_at in rows:
+        groups[intro_id].append(user_id)
+        when[intro_id] = created_at
+    pairs: dict[Pair, datetime] = {}
+    for intro_id, members in groups.items():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                key = pair_key(a, b)
+                if key not in pairs or pairs[key] < when[intro_id]:
+                    pairs[key] = when[intro_id]
+    return pairs
+
+
+async def connected_pairs(session: AsyncSession, guild_id: int) -> set[Pair]:
+    """Pairs of pool members who have interacted at some point (either direction)."""
+    src, dst = aliased(IntroMember), aliased(IntroMember)
+    rows = await session.execute(
+        select(Interaction.source_user_id, Interaction.target_user_id)
+        .join(src, and_(src.guild_id == Interaction.guild_id, src.user_id == Interaction.source_user_id))
+        .join(dst, and_(dst.guild_id == Interaction.guild_id, dst.user_id == Interaction.target_user_id))
+        .where(Interaction.guild_id == guild_id)
+        .distinct()
+    )
+    return {pair_key(a, b) for a, b in rows if a != b}
+
+
+async def record_introductions(
+    session: AsyncSession,
+    guild_id: int,
+    round_id: int | None,
+    now: datetime,
+    channel_id: int | None,
+    groups: Sequence[tuple[tuple[int, ...], tuple[str, ...], str]],
+) -> list[int]:
+    """Insert one introduction per (members, shared interests, starter); returns their ids in order."""
+    if not groups:
+        return []
+    values = [
+        {
+            "guild_id": guild_id,
+            "round_id": round_id,
+            "created_at": now,
+            "channel_id": channel_id,
+            "shared_interests": list(shared),
+            "starter": starter,
+            "outcome": "pending",
+        }
+        for _members, shared, starter in groups
+    ]
+    returned = await session.scalars(
+        insert(Introduction).returning(Introduction.id, sort_by_parameter_order=True), values
+    )
+    ids = list(returned)
+    rows = [
+        {"introduction_id": intro_id, "user_id": uid, "guild_id": guild_id}
+        for intro_id, (members, _, _) in zip(ids, groups, strict=True)
+        for uid in members
+    ]
+    if rows:
+        await session.execute(_dialect_insert(session, IntroductionMember), rows)
+        placed = [r["user_id"] for r in rows]
+        for start in range(0, len(placed), 500):
+            await session.execute(
+                update(IntroMember)
+                .where(IntroMember.guild_id == guild_id, IntroMember.user_id.in_(placed[start : start + 500]))
+                .values(last_intro_at=now)
+            )
+    if round_id is not None:
+        await session.execute(update(IntroRound).where(IntroRound.id == round_id).values(groups=len(ids)))
+    return ids
+
+
+# ---- introductions ----------------------------------------------------------------------
+
+
+async def get_introduction(session: AsyncSession, intro_id: int) -> IntroductionRow | None:
+    intro = await session.get(Introduction, intro_id)
+    if intro is None:
+        return None
+    rows = await session.execute(
+        select(IntroductionMember.user_id, IntroductionMember.response)
+        .where(IntroductionMember.introduction_id == intro_id)
+        .order_by(IntroductionMember.user_id)
+    )
+    responses = {uid: resp for uid, resp in rows}
+    return IntroductionRow(
+        intro.id,
+        intro.guild_id,
+        intro.created_at,
+        intro.channel_id,
+        intro.thread_id,
+        tuple(intro.shared_interests or ()),
+        intro.starter,
+        intro.outcome,
+        tuple(responses),
+        responses,
+        intro.followed_up_at,
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, intro_id: int, channel_id: int | None, thread_id: int | None, now: datetime
+) -> None:
+    await session.execute(
+        update(Introduction)
+        .where(Introduction.id == intro_id)
+        .values(channel_id=channel_id, thread_id=thread_id, sent_at=now)
+    )
+
+
+async def follow_up_candidates(
+    session: AsyncSession, created_before: datetime
+) -> list[tuple[int, int, datetime]]:
+    """(id, guild_id, created_at) of introductions not yet followed up, made before the bound."""
+    rows = await session.execute(
+        select(Introduction.id, Introduction.guild_id, Introduction.created_at).where(
+            Introduction.followed_up_at.is_(None), Introduction.created_at <= created_before
+        )
+    )
+    return [(i, g, c) for i, g, c in rows]
+
+
+async def claim_follow_up(session: AsyncSession, intro_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        update(Introduction)
+        .where(Introduction.id == intro_id, Introduction.followed_up_at.is_(None))
+        .values(followed_up_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def interacted_since(
+    session: AsyncSession, guild_id: int, members: Sequence[int], since: datetime, thread_id: int | None
+) -> bool:
+    """Did any two of `members` interact anywhere in the server since `since`, or both post in the thread?"""
+    ids = list(members)
+    hit = await session.execute(
+        select(Interaction.message_id)
+        .where(
+            Interaction.guild_id == guild_id,
+            Interaction.at >= since,
+            Interaction.source_user_id.in_(ids),
+            Interaction.target_user_id.in_(ids),
+            Interaction.source_user_id != Interaction.target_user_id,
+        )
+        .limit(1)
+    )
+    if hit.first() is not None:
+        return True
+    if thread_id is None:
+        return False
+    posters = await session.execute(
+        select(func.count(func.distinct(Message.author_id))).where(
+            Message.channel_id == thread_id, Message.author_id.in_(ids), Message.created_at >= since
+        )
+    )
+    return int(posters.scalar_one()) >= 2
+
+
+async def set_outcome(
+    session: AsyncSession, intro_id: int, outcome: str, now: datetime | None = None
+) -> None:
+    values: dict[str, Any] = {"outcome": outcome}
+    if now is not None:
+        values["closed_at"] = now
+    await session.execute(update(Introduction).where(Introduction.id == intro_id).values(**values))
+    if took(outcome):
+        intro = await session.get(Introduction, intro_id)
+        if intro is not None:
+            members = select(IntroductionMember.user_id).where(IntroductionMember.introduction_id == intro_id)
+            await session.execute(
+                update(IntroMember)
+                .where(IntroMember.guild_id == intro.guild_id, IntroMember.user_id.in_(members))
+                .values(ignored_count=0)
+            )
+
+
+async def record_response(session: AsyncSession, intro_id: int, user_id: int, response: str) -> bool:
+    """Store one member's button answer; False when they are not in this introduction."""
+    result = await session.execute(
+        update(IntroductionMember)
+        .where(IntroductionMember.introduction_id == intro_id, IntroductionMember.user_id == user_id)
+        .values(response=response)
+    )
+    if not getattr(result, "rowcount", 0):
+        return False
+    intro = await session.get(Introduction, intro_id)
+    if intro is not None:
+        await session.execute(
+            update(IntroMember)
+            .where(IntroMember.guild_id == intro.guild_id, IntroMember.user_id == user_id)
+            .values(ignored_count=0)
+        )
+    return True
+
+
+async def expirable(session: AsyncSession, followed_up_before: datetime) -> list[tuple[int, int, datetime]]:
+    """(id, guild_id, followed_up_at) of introductions still pending after their follow-up."""
+    rows = await session.execute(
+        select(Introduction.id, Introduction.guild_id, Introduction.followed_up_at).where(
+            Introduction.outcome == "pending",
+            Introduction.closed_at.is_(None),
+            Introduction.followed_up_at.is_not(None),
+            Introduction.followed_up_at <= followed_up_before,
+        )
+    )
+    return [(i, g, f) for i, g, f in rows if f is not None]
+
+
+async def close_ignored(session: AsyncSession, intro_id: int, now: datetime) -> list[int]:
+    """Nobody answered: mark the introduction ignored and count it against the silent members."""
+    result = await session.execute(
+        update(Introduction)
+        .where(
+            Introduction.id == intro_id, Introduction.closed_at.is_(None), Introduction.outcome == "pending"
+        )
+        .values(outcome="ignored", closed_at=now)
+    )
+    if not getattr(result, "rowcount", 0):
+        return []
+    intro = await session.get(Introduction, intro_id)
+    silent = list(
+        (
+            await session.execute(
+                select(IntroductionMember.user_id).where(
+                    IntroductionMember.introduction_id == intro_id, IntroductionMember.response.is_(None)
+                )
+            )
+        ).scalars()
+    )
+    if intro is not None and silent:
+        await session.execute(
+            update(IntroMember)
+            .where(IntroMember.guild_id == intro.guild_id, IntroMember.user_id.in_(silent))
+            .values(ignored_count=IntroMember.ignored_count + 1)
+        )
+    return silent
+
+
+async def latest_for_member(session: AsyncSession, guild_id: int, user_id: int) -> IntroductionRow | None:
+    stmt = (
+        select(Introduction.id)
+        .join(IntroductionMember, IntroductionMember.introduction_id == Introduction.id)
+        .where(Introduction.guild_id == guild_id, IntroductionMember.user_id == user_id)
+        .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        .limit(1)
+    )
+    intro_id = (await session.execute(stmt)).scalar_one_or_none()
+    return None if intro_id is None else await get_introduction(session, intro_id)
+
+
+async def intro_stats(
+    session: AsyncSession, guild_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(introductions made, introductions that led to a conversation) created in [start, end)."""
+    rows = await session.execute(
+        select(Introduction.outcome, func.count())
+        .where(
+            Introduction.guild_id == guild_id, Introduction.created_at >= start, Introduction.created_at < end
+        )
+        .group_by(Introduction.outcome)
+    )
+    made = took_count = 0
+    for outcome, count in rows:
+        made += int(count)
+        if took(outcome):
+            took_count += int(count)
+    return made, took_count
+
+
+__all__ = [
+    "GuildIntroConfig",
+    "IntroMemberRow",
+    "IntroductionRow",
+    "claim_follow_up",
+    "claim_round",
+    "close_ignored",
+    "connected_pairs",
+    "count_active",
+    "expirable",
+    "follow_up_candidates",
+    "get_introduction",
+    "get_member",
+    "guild_config",
+    "guild_configs",
+    "interacted_since",
+    "intro_stats",
+    "latest_for_member",
+    "load_candidates",
+    "mark_sent",
+    "member_interests",
+    "recent_pairs",
+    "record_introductions",
+    "record_response",
+    "round_keys",
+    "save_guild_settings",
+    "set_active",
+    "set_outcome",
+    "set_paused",
+    "upsert_member",
+]
