@@ -401,6 +401,7 @@ class DigestAction:
     late: bool
     digest_id: int | None = None
     figures: Mapping[str, Any] = field(default_factory=dict)
+    digest: WeekDigest | None = field(default=None, compare=False, repr=False)  # for rendering
 
     def to_record(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,386 @@
+"""Digest storage and the queries that gather one week's digest inputs.
+
+The heavy lifting is SQL aggregation: interactions come back as weekly pair counts and first
+contacts per member pair, so a week with a million interactions becomes a few hundred
+thousand rows, not a million objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.digest import (
+    DigestSettings,
+    FirstContact,
+    Join,
+    PairCount,
+    QuestionInfo,
+    WeekWindow,
+)
+from bot.db.base import UTCDateTime
+from bot.db.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
+from bot.db.models.digests import Digest
+
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class GuildDigestConfig:
+    guild_id: int
+    timezone: str
+    channel_id: int | None
+    response_target_minutes: int
+    settings: DigestSettings
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRow:
+    id: int
+    guild_id: int
+    week_key: str
+    created_at: datetime
+    posted_at: datetime | None
+    message_id: int | None
+    channel_id: int | None
+    late: bool
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    staff_ids: frozenset[int]
+    bot_ids: frozenset[int]
+    opted_out_ids: frozenset[int]
+
+
+def _dialect_insert(session: AsyncSession, table: Any) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+
+
+def _row(d: Digest) -> DigestRow:
+    return DigestRow(
+        d.id,
+        d.guild_id,
+        d.week_key,
+        d.created_at,
+        d.posted_at,
+        d.message_id,
+        d.channel_id,
+        d.late,
+        dict(d.figures or {}),
+    )
+
+
+# ---- configuration ---------------------------------------------------------------------
+
+
+def _config(row: Any) -> GuildDigestConfig:
+    gid, tz, channel, target, raw = row
+    return GuildDigestConfig(gid, tz or "UTC", channel, int(target or 30), DigestSettings.from_json(raw))
+
+
+_CONFIG_COLUMNS = (
+    GuildSettings.guild_id,
+    GuildSettings.timezone,
+    GuildSettings.digest_channel_id,
+    GuildSettings.response_target_minutes,
+    GuildSettings.digest,
+)
+
+
+async def guild_configs(session: AsyncSession) -> list[GuildDigestConfig]:
+    """Every server with a digest channel set (enabled or not: the caller filters)."""
+    rows = await session.execute(select(*_CONFIG_COLUMNS).where(GuildSettings.digest_channel_id.is_not(None)))
+    return [_config(r) for r in rows]
+
+
+async def guild_config(session: AsyncSession, guild_id: int) -> GuildDigestConfig:
+    row = (await session.execute(select(*_CONFIG_COLUMNS).where(GuildSettings.guild_id == guild_id))).first()
+    if row is None:
+        return GuildDigestConfig(guild_id, "UTC", None, 30, DigestSettings())
+    return _config(row)
+
+
+async def save_settings(
+    session: AsyncSession, guild_id: int, settings: DigestSettings, channel_id: int | None
+) -> None:
+    """Store the digest settings (and channel when given), creating the settings row if needed."""
+    row = await session.get(GuildSettings, guild_id)
+    if row is None:
+        row = GuildSettings(
+            guild_id=guild_id, help_channel_ids=[], excluded_channel_ids=[], staff_role_ids=[]
+        )
+        session.add(row)
+    row.digest = settings.to_json()
+    if channel_id is not None:
+        row.digest_channel_id = channel_id
+
+
+# ---- the exactly-once guard ------------------------------------------------------------
+
+
+async def claim(
+    session: AsyncSession,
+    guild_id: int,
+    week_key: str,
+    now: datetime,
+    *,
+    channel_id: int | None,
+    late: bool,
+    figures: dict[str, Any],
+) -> int | None:
+    """Write the week's row; its id, or None when the week was already claimed."""
+    stmt = (
+        _dialect_insert(session, Digest)
+        .values(
+            guild_id=guild_id,
+            week_key=week_key,
+            created_at=now,
+            channel_id=channel_id,
+            late=late,
+            figures=figures,
+        )
+        .on_conflict_do_nothing(index_elements=["guild_id", "week_key"])
+        .returning(Digest.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def mark_sent(
+    session: AsyncSession,
+    digest_id: int,
+    *,
+    message_id: int | None,
+    channel_id: int | None,
+    posted_at: datetime,
+) -> None:
+    await session.execute(
+        update(Digest)
+        .where(Digest.id == digest_id)
+        .values(message_id=message_id, channel_id=channel_id, posted_at=posted_at)
+    )
+
+
+async def get(session: AsyncSession, guild_id: int, week_key: str) -> DigestRow | None:
+    found = (
+        await session.execute(select(Digest).where(Digest.guild_id == guild_id, Digest.week_key == week_key))
+    ).scalar_one_or_none()
+    return None if found is None else _row(found)
+
+
+async def claimed_guilds(session: AsyncSession, pairs: Collection[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of the (guild, week) pairs already have a row."""
+    found: set[tuple[int, str]] = set()
+    items = list(pairs)
+    for i in range(0, len(items), _IN_CHUNK):
+        chunk = items[i : i + _IN_CHUNK]
+        cond = or_(*(and_(Digest.guild_id == g, Digest.week_key == w) for g, w in chunk))
+        rows = await session.execute(select(Digest.guild_id, Digest.week_key).where(cond))
+        found.update((int(g), str(w)) for g, w in rows)
+    return found
+
+
+# ---- week inputs -----------------------------------------------------------------------
+
+
+def _week_case(column: Any, windows: Sequence[WeekWindow]) -> Any:
+    return case(*((column >= w.start, w.index) for w in windows), else_=-1)
+
+
+async def people(session: AsyncSession, guild_id: int) -> People:
+    """Staff, bot and opted-out accounts of the server (small sets)."""
+    rows = await session.execute(
+        select(Member.user_id, Member.is_staff, Member.is_bot, Member.opted_out).where(
+            Member.guild_id == guild_id,
+            or_(Member.is_staff.is_(True), Member.is_bot.is_(True), Member.opted_out.is_(True)),
+        )
+    )
+    staff: set[int] = set()
+    bots: set[int] = set()
+    opted: set[int] = set()
+    for uid, is_staff, is_bot, opted_out in rows:
+        if is_staff:
+            staff.add(uid)
+        if is_bot:
+            bots.add(uid)
+        if opted_out:
+            opted.add(uid)
+    return People(frozenset(staff), frozenset(bots), frozenset(opted))
+
+
+async def pair_counts(
+    session: AsyncSession, guild_id: int, windows: Sequence[WeekWindow], until: datetime | None = None
+) -> list[PairCount]:
+    """Interactions per (week, source, target) across the windows (and before `until`)."""
+    week = _week_case(Interaction.at, windows).label("w")
+    stmt = (
+        select(week, Interaction.source_user_id, Interaction.target_user_id, func.count())
+        .where(
+            Interaction.guild_id == guild_id,
+            Interaction.at >= windows[-1].start,
+            Interaction.at < min(windows[0].end, until or windows[0].end),
+            Interaction.source_user_id != Interaction.target_user_id,
+        )
+        .group_by(week, Interaction.source_user_id, Interaction.target_user_id)
+    )
+    result = await session.stream(stmt.execution_options(yield_per=50_000))
+    out: list[PairCount] = []
+    async for part in result.partitions():
+        out.extend(PairCount(int(w), int(s), int(t), int(n)) for w, s, t, n in part)
+    return out
+
+
+async def first_contacts(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[FirstContact]:
+    """Member pairs whose first interaction ever (either direction) was in [since, until)."""
+    lo = case(
+        (Interaction.source_user_id < Interaction.target_user_id, Interaction.source_user_id),
+        else_=Interaction.target_user_id,
+    ).label("lo")
+    hi = case(
+        (Interaction.source_user_id < Interaction.target_user_id, Interaction.target_user_id),
+        else_=Interaction.source_user_id,
+    ).label("hi")
+    first = func.min(Interaction.at, type_=UTCDateTime).label("first_at")
+    stmt = (
+        select(lo, hi, first)
+        .where(
+            Interaction.guild_id == guild_id,
+            Interaction.at < until,
+            Interaction.source_user_id != Interaction.target_user_id,
+        )
+        .group_by(lo, hi)
+        .having(func.min(Interaction.at) >= since)
+    )
+    result = await session.stream(stmt.execution_options(yield_per=50_000))
+    out: list[FirstContact] = []
+    async for part in result.partitions():
+        out.extend(FirstContact(int(a), int(b), at) for a, b, at in part)
+    return out
+
+
+async def questions(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime
+) -> list[QuestionInfo]:
+    """Questions asked in [since, until), with their first responder and every responder."""
+    stmt = (
+        select(
+            Question.message_id,
+            Question.channel_id,
+            Question.asker_id,
+            Question.asked_at,
+            Question.status,
+            Question.first_response_at,
+            Message.author_id,
+        )
+        .outerjoin(Message, Message.message_id == Question.first_response_message_id)
+        .where(Question.guild_id == guild_id, Question.asked_at >= since, Question.asked_at < until)
+    )
+    rows = (await session.execute(stmt)).all()
+    responders: dict[int, list[int]] = {}
+    resp_stmt = (
+        select(QuestionResponder.question_id, QuestionResponder.user_id)
+        .join(Question, Question.message_id == QuestionResponder.question_id)
+        .where(Question.guild_id == guild_id, Question.asked_at >= since, Question.asked_at < until)
+    )
+    for qid, uid in await session.execute(resp_stmt):
+        responders.setdefault(int(qid), []).append(int(uid))
+    return [
+        QuestionInfo(
+            message_id=int(mid),
+            channel_id=int(channel),
+            asker_id=int(asker),
+            asked_at=asked,
+            status=str(status),
+            first_response_at=first_at,
+            first_responder_id=None if first_author is None else int(first_author),
+            responder_ids=tuple(sorted(responders.get(int(mid), ()))),
+        )
+        for mid, channel, asker, asked, status, first_at, first_author in rows
+    ]
+
+
+async def joins(session: AsyncSession, guild_id: int, since: datetime, until: datetime) -> list[Join]:
+    rows = await session.execute(
+        select(Member.user_id, Member.joined_at).where(
+            Member.guild_id == guild_id,
+            Member.joined_at >= since,
+            Member.joined_at < until,
+            Member.is_bot.is_(False),
+        )
+    )
+    return [Join(int(uid), at) for uid, at in rows if at is not None]
+
+
+async def active_members(
+    session: AsyncSession, guild_id: int, windows: Sequence[WeekWindow], until: datetime | None = None
+) -> list[frozenset[int]]:
+    """Who posted (not bots) in each of the given windows (and before `until`), newest first."""
+    week = _week_case(Message.created_at, windows).label("w")
+    stmt = (
+        select(week, Message.author_id)
+        .where(
+            Message.guild_id == guild_id,
+            Message.created_at >= windows[-1].start,
+            Message.created_at < min(windows[0].end, until or windows[0].end),
+            Message.is_bot.is_(False),
+        )
+        .group_by(week, Message.author_id)
+    )
+    found: list[set[int]] = [set() for _ in windows]
+    for w, author in await session.execute(stmt):
+        if 0 <= int(w) < len(found):
+            found[int(w)].add(int(author))
+    return [frozenset(s) for s in found]
+
+
+async def latest_activity(session: AsyncSession, guild_id: int) -> datetime | None:
+    """The time of the newest message or interaction stored for the server."""
+    newest_message = (
+        await session.execute(
+            select(func.max(Message.created_at, type_=UTCDateTime)).where(Message.guild_id == guild_id)
+        )
+    ).scalar_one_or_none()
+    newest_interaction = (
+        await session.execute(
+            select(func.max(Interaction.at, type_=UTCDateTime)).where(Interaction.guild_id == guild_id)
+        )
+    ).scalar_one_or_none()
+    times = [t for t in (newest_message, newest_interaction) if t is not None]
+    return max(times) if times else None
+
+
+async def guilds_with_data(session: AsyncSession) -> list[int]:
+    rows = await session.execute(select(Message.guild_id).distinct())
+    return sorted(int(g) for (g,) in rows)
+
+
+__all__ = [
+    "DigestRow",
+    "GuildDigestConfig",
+    "People",
+    "active_members",
+    "claim",
+    "claimed_guilds",
+    "first_contacts",
+    "get",
+    "guild_config",
+    "guild_configs",
+    "guilds_with_data",
+    "joins",
+    "latest_activity",
+    "mark_sent",
+    "pair_counts",
+    "people",
+    "questions",
+    "save_settings",
+]

@@ -1,0 +1,236 @@
+"""The weekly digest service: what is due, the exactly-once claim, previews and builds.
+
+`due(now)` lists the servers whose digest for the newest due week has no `digests` row yet
+(late ones included, marked late); `claim(action)` writes that row before anything is
+posted, so a second `due()` (a restart, a second process) never yields the same week again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
+from bot.core.digest import (
+    INPUT_WEEKS,
+    LATE_AFTER,
+    ActivityStats,
+    DigestAction,
+    DigestSettings,
+    WeekDigest,
+    WeekInputs,
+    last_due_week,
+    parse_week_key,
+    post_time,
+    week_key_of,
+    week_windows,
+)
+from bot.core.digest_metrics import compute_week
+from bot.db.repos import digests as repo
+
+log = logging.getLogger(__name__)
+
+StatsFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[tuple[int, int]]]
+StaffSource = Callable[[int], Collection[int]]
+OwnsGuild = Callable[[int], bool]
+ACTIVITY_WEEKS = 2  # introductions and nudges: the digest week and the one before (for the delta)
+
+
+async def _intro_stats(session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+    from bot.db.repos.intros import intro_stats
+
+    return await intro_stats(session, guild_id, start, end)
+
+
+async def _nudge_stats(session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+    from bot.db.repos.nudges import nudge_stats
+
+    return await nudge_stats(session, guild_id, start, end)
+
+
+class DigestService:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        intro_stats: StatsFn | None = _intro_stats,
+        nudge_stats: StatsFn | None = _nudge_stats,
+        staff_source: StaffSource | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._intro_stats = intro_stats
+        self._nudge_stats = nudge_stats
+        self._staff_source = staff_source
+
+    def set_staff_source(self, source: StaffSource | None) -> None:
+        """Extra staff/owner ids per server (the runtime knows owners and staff roles)."""
+        self._staff_source = source
+
+    # ---- settings ----------------------------------------------------------------------
+
+    async def config(self, guild_id: int) -> repo.GuildDigestConfig:
+        async with self._sessionmaker() as session:
+            return await repo.guild_config(session, guild_id)
+
+    async def update_settings(
+        self, guild_id: int, *, channel_id: int | None = None, **changes: object
+    ) -> repo.GuildDigestConfig:
+        """Change some digest settings; values are validated by `DigestSettings.from_json`."""
+        async with self._sessionmaker.begin() as session:
+            current = await repo.guild_config(session, guild_id)
+            merged = {**current.settings.to_json(), **{k: v for k, v in changes.items() if v is not None}}
+            parsed = DigestSettings.from_json(merged)
+            rejected = [k for k, v in changes.items() if v is not None and parsed.to_json().get(k) != v]
+            if rejected:
+                raise ValueError(f"invalid digest setting(s): {', '.join(sorted(rejected))}")
+            await repo.save_settings(session, guild_id, parsed, channel_id)
+        return await self.config(guild_id)
+
+    # ---- building ----------------------------------------------------------------------
+
+    async def build(
+        self, guild_id: int, week_key: str, *, as_of: datetime | None = None, partial: bool = False
+    ) -> WeekDigest:
+        """Compute the digest of `week_key` ("2025-W03") for one server."""
+        parse_week_key(week_key)
+        async with self._sessionmaker() as session:
+            cfg = await repo.guild_config(session, guild_id)
+            windows = week_windows(week_key, cfg.timezone, INPUT_WEEKS)
+            since = windows[-1].start
+            until = min(windows[0].end, as_of) if as_of is not None else windows[0].end
+            who = await repo.people(session, guild_id)
+            pairs = await repo.pair_counts(session, guild_id, windows, until)
+            contacts = await repo.first_contacts(session, guild_id, since, until)
+            questions = await repo.questions(session, guild_id, since, until)
+            joins = await repo.joins(session, guild_id, since, until)
+            active = await repo.active_members(session, guild_id, windows[:ACTIVITY_WEEKS], until)
+            activity = [await self._activity(session, guild_id, w.start, w.end) for w in windows[:ACTIVITY_WEEKS]]
+        staff = set(who.staff_ids)
+        if self._staff_source is not None:
+            staff.update(self._staff_source(guild_id))
+        inputs = WeekInputs(
+            guild_id=guild_id,
+            week_key=week_key,
+            timezone=cfg.timezone,
+            pair_counts=pairs,
+            first_contacts=contacts,
+            questions=questions,
+            joins=joins,
+            active_members=active,
+            staff_ids=frozenset(staff),
+            opted_out_ids=who.opted_out_ids,
+            bot_ids=who.bot_ids,
+            response_target_minutes=cfg.response_target_minutes,
+            activity=activity,
+            settings=cfg.settings,
+            partial=partial,
+            as_of=as_of,
+        )
+        return await asyncio.to_thread(compute_week, inputs)
+
+    async def _activity(self, session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> ActivityStats:
+        made = took = sent = answered = 0
+        try:
+            if self._intro_stats is not None:
+                made, took = await self._intro_stats(session, guild_id, start, end)
+            if self._nudge_stats is not None:
+                sent, answered = await self._nudge_stats(session, guild_id, start, end)
+        except SQLAlchemyError:
+            log.warning("introduction/nudge figures unavailable for guild %s", guild_id, exc_info=True)
+            await session.rollback()
+        return ActivityStats(made, took, sent, answered)
+
+    async def preview(self, guild_id: int, now: datetime | None = None) -> WeekDigest:
+        """The week so far (the server's current ISO week)."""
+        now = now or self._clock.now()
+        cfg = await self.config(guild_id)
+        return await self.build(guild_id, week_key_of(now, cfg.timezone), as_of=now, partial=True)
+
+    # ---- the schedule ------------------------------------------------------------------
+
+    async def due(self, now: datetime | None = None, owns_guild: OwnsGuild | None = None) -> list[DigestAction]:
+        """Digests that should be posted now and have not been claimed, each with its figures."""
+        now = now or self._clock.now()
+        async with self._sessionmaker() as session:
+            configs = [
+                c
+                for c in await repo.guild_configs(session)
+                if c.settings.enabled and c.channel_id is not None and (owns_guild is None or owns_guild(c.guild_id))
+            ]
+            wanted = {c.guild_id: last_due_week(now, c.timezone, c.settings) for c in configs}
+            claimed = await repo.claimed_guilds(session, set(wanted.items()))
+        actions: list[DigestAction] = []
+        for cfg in configs:
+            key = wanted[cfg.guild_id]
+            if (cfg.guild_id, key) in claimed:
+                continue
+            late = now - post_time(key, cfg.timezone, cfg.settings) > LATE_AFTER
+            actions.append(await self._action(cfg.guild_id, key, cfg.channel_id, now, late))
+        return actions
+
+    async def _action(
+        self, guild_id: int, week_key: str, channel_id: int | None, now: datetime, late: bool
+    ) -> DigestAction:
+        digest = dataclasses.replace(await self.build(guild_id, week_key), late=late)
+        return DigestAction(
+            at=now,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            week_key=week_key,
+            late=late,
+            figures=digest.figures(),
+            digest=digest,
+        )
+
+    async def claim(self, action: DigestAction, now: datetime | None = None) -> DigestAction | None:
+        """Write the week's row before posting; the claimed action, or None if already claimed."""
+        async with self._sessionmaker.begin() as session:
+            digest_id = await repo.claim(
+                session,
+                action.guild_id,
+                action.week_key,
+                now or self._clock.now(),
+                channel_id=action.channel_id,
+                late=action.late,
+                figures=dict(action.figures),
+            )
+        return None if digest_id is None else dataclasses.replace(action, digest_id=digest_id)
+
+    async def claim_due(self, now: datetime | None = None, owns_guild: OwnsGuild | None = None) -> list[DigestAction]:
+        """`due()` then `claim()` each: the digests this caller must post now."""
+        now = now or self._clock.now()
+        claimed = [await self.claim(action, now) for action in await self.due(now, owns_guild)]
+        return [a for a in claimed if a is not None]
+
+    async def mark_sent(self, action: DigestAction, message_id: int | None, channel_id: int | None = None) -> None:
+        if action.digest_id is None:
+            return
+        async with self._sessionmaker.begin() as session:
+            await repo.mark_sent(
+                session,
+                action.digest_id,
+                message_id=message_id,
+                channel_id=channel_id if channel_id is not None else action.channel_id,
+                posted_at=self._clock.now(),
+            )
+
+    async def send_now(self, guild_id: int, now: datetime | None = None) -> tuple[DigestAction, bool]:
+        """The newest due week's digest to post at once; True when this claimed it (first post)."""
+        now = now or self._clock.now()
+        cfg = await self.config(guild_id)
+        key = last_due_week(now, cfg.timezone, cfg.settings)
+        action = await self._action(guild_id, key, cfg.channel_id, now, late=False)
+        claimed = await self.claim(action, now)
+        return (claimed or action), claimed is not None
+
+    async def record(self, guild_id: int, week_key: str) -> repo.DigestRow | None:
+        async with self._sessionmaker() as session:
+            return await repo.get(session, guild_id, week_key)
