@@ -162,6 +162,8 @@ class Engine:
                 targets.append(Target(ref_author, ev.reference_message_id, "reply"))
         mentioned = [m for m in dict.fromkeys(ev.mentions) if m != author and self._counts(m, rules)]
         thread = self._thread_of(ev)
+        if thread is not None and ev.is_thread_starter:
+            thread.root_message_id = ev.message_id
         if (
             thread is not None
             and not ev.is_thread_starter

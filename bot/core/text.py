@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 
+from bot.core.safety import neutralize_mentions, truncate
+
 _CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
-_ROLE_MENTION = re.compile(r"<@&(\d+)>")
-_CHANNEL_MENTION = re.compile(r"<#(\d+)>")
-_MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _LEADING_AT = re.compile(r"^\s*(?:<@!?\d+>|@[^\s:,]+)")
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z][a-z0-9+#._-]*[a-z0-9+#]|[a-z]")
@@ -114,22 +113,11 @@ def is_thanks(content: str) -> bool:
     return len(prose) <= 160 and _THANKS.search(prose) is not None
 
 
-def neutralize(text: str) -> str:
-    """Turn mentions into inert text so a stored snippet can never ping anyone."""
-    text = _USER_MENTION.sub(r"@\1", text)
-    text = _ROLE_MENTION.sub(r"@role-\1", text)
-    text = _CHANNEL_MENTION.sub(r"#\1", text)
-    return _MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), text)
-
-
 def snippet(content: str, limit: int) -> str | None:
     """The first `limit` characters, mentions neutralised, whitespace collapsed (None when 0)."""
     if limit <= 0:
         return None
-    text = _WHITESPACE.sub(" ", neutralize(content)).strip()
-    if len(text) > limit:
-        text = text[: max(limit - 1, 0)].rstrip() + "…"
-    return text
+    return truncate(neutralize_mentions(_WHITESPACE.sub(" ", content).strip()), limit)
 
 
 def topics(content: str, limit: int = 5) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
 from bot.core import text
+from bot.core.safety import has_live_mention
 
 
 def test_question_mark_makes_a_question() -> None:
@@ -50,7 +51,7 @@ def test_acknowledgements_and_thanks() -> None:
 def test_snippet_neutralises_collapses_and_truncates() -> None:
     s = text.snippet("hey <@123>   and @everyone\n\nhow do I <#55> ?", 140)
     assert s is not None
-    assert "<@" not in s and "<#" not in s and "@everyone" not in s
+    assert not has_live_mention(s)
     assert "  " not in s and "\n" not in s
     long = text.snippet("word " * 100, 20)
     assert long is not None and len(long) == 20 and long.endswith("…")

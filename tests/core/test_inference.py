@@ -1,0 +1,130 @@
+"""Discord-native conversations: the explicit signals must be read exactly right."""
+
+from datetime import timedelta
+from typing import Any
+
+from bot.core.events import ReactionAdded, ThreadCreated
+from tests.core.conv_helpers import CHANNEL, GUILD, Chat
+
+ALICE, BOB, CAROL, DAVE, BOT = 1, 2, 3, 4, 99
+
+
+def test_reply_reference_targets_the_referenced_author() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "how do I mount an nfs share on boot?")
+    chat.send(CAROL, "unrelated chatter about lunch")
+    a = chat.send(BOB, "add it to fstab with _netdev", reference_message_id=q, reference_author_id=ALICE)
+    assert chat.targets(a) == {(ALICE, "reply")}
+    reply = next(f for f in chat.interactions() if f.message_id == a)
+    assert reply.target_message_id == q and reply.source_user_id == BOB
+
+
+def test_reply_to_an_unknown_message_uses_the_given_author() -> None:
+    chat = Chat()
+    a = chat.send(BOB, "that is in the wiki", reference_message_id=5, reference_author_id=ALICE)
+    assert chat.targets(a) == {(ALICE, "reply")}
+
+
+def test_reply_plus_extra_mention_gives_both() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "why does my fan spin all the time?")
+    a = chat.send(BOB, "<@3> knows this one", reference_message_id=q, reference_author_id=ALICE, mentions=(CAROL,))
+    assert chat.targets(a) == {(ALICE, "reply"), (CAROL, "mention")}
+
+
+def test_self_reply_is_not_an_interaction() -> None:
+    chat = Chat()
+    m = chat.send(ALICE, "my laptop will not suspend")
+    again = chat.send(ALICE, "also the lid switch does nothing", reference_message_id=m, reference_author_id=ALICE)
+    assert chat.targets(again) == set()
+
+
+def test_mentions_target_every_mentioned_member_but_not_self() -> None:
+    chat = Chat()
+    chat.send(ALICE, "hello")
+    chat.send(BOB, "hi")
+    m = chat.send(CAROL, "<@1> <@2> <@3> meeting now", mentions=(ALICE, BOB, CAROL))
+    assert chat.targets(m) == {(ALICE, "mention"), (BOB, "mention")}
+
+
+def test_thread_messages_respond_to_the_owner_unless_addressing_someone_else() -> None:
+    chat = Chat()
+    chat.feed(ThreadCreated(GUILD, 500, CHANNEL, ALICE, "grub help", chat.at))
+    kw: dict[str, Any] = {"channel_id": 500, "channel_kind": "thread", "parent_channel_id": CHANNEL, "thread_owner_id": ALICE}
+    own = chat.send(ALICE, "grub shows a rescue prompt after the update", **kw)
+    b = chat.send(BOB, "boot a live usb and reinstall grub", **kw)
+    c = chat.send(CAROL, "<@2> you need to chroot first", mentions=(BOB,), **kw)
+    d = chat.send(DAVE, "same thing happened to me", **kw)
+    assert chat.targets(own) == set()
+    assert chat.targets(b) == {(ALICE, "thread")}
+    assert chat.targets(c) == {(BOB, "mention")}
+    assert chat.targets(d) == {(ALICE, "thread")}
+
+
+def test_forum_post_starter_is_a_question_and_replies_answer_it() -> None:
+    chat = Chat()
+    kw: dict[str, Any] = {"channel_id": 600, "channel_kind": "forum_post", "parent_channel_id": 60, "thread_owner_id": ALICE}
+    chat.feed(ThreadCreated(GUILD, 600, 60, ALICE, "Printer offline", chat.at, is_forum_post=True))
+    starter = chat.send(ALICE, "My printer shows offline after upgrading", is_thread_starter=True, **kw)
+    q = chat.question(starter)
+    assert q is not None and q.source == "forum" and q.status == "open"
+    b = chat.send(BOB, "reinstall the cups driver", **kw)
+    assert chat.targets(b) == {(ALICE, "thread")}
+    answered = chat.question(starter)
+    assert answered is not None and answered.status == "answered"
+    assert answered.first_response_message_id == b and answered.responder_ids == (BOB,)
+
+
+def test_reactions_are_interactions_and_asker_check_resolves() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "how can I make the dock autohide?")
+    a = chat.send(BOB, "<@1> settings, appearance, autohide", mentions=(ALICE,))
+    assert chat.question(q).status == "answered"  # type: ignore[union-attr]
+    chat.feed(ReactionAdded(GUILD, CHANNEL, a, CAROL, "👍", chat.at + timedelta(seconds=3), message_author_id=BOB))
+    assert (BOB, "reaction") in {(f.target_user_id, f.kind) for f in chat.interactions() if f.source_user_id == CAROL}
+    chat.feed(ReactionAdded(GUILD, CHANNEL, a, ALICE, "✅", chat.at + timedelta(seconds=5)))
+    q_fact = chat.question(q)
+    assert q_fact is not None and q_fact.status == "resolved" and q_fact.resolved_by == ALICE
+
+
+def test_reactions_by_bots_or_on_own_message_are_not_interactions() -> None:
+    chat = Chat()
+    m = chat.send(ALICE, "release notes are out")
+    chat.feed(ReactionAdded(GUILD, CHANNEL, m, BOT, "👍", chat.at, user_is_bot=True))
+    chat.feed(ReactionAdded(GUILD, CHANNEL, m, ALICE, "👍", chat.at))
+    assert chat.interactions() == []
+
+
+def test_bots_are_never_sources_or_targets() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "what is the factoid for wifi?")
+    b = chat.send(BOT, "<@1> see the wifi docs", author_is_bot=True, mentions=(ALICE,))
+    r = chat.send(ALICE, "thanks bot", reference_message_id=b, reference_author_id=BOT)
+    assert chat.targets(b) == set() and chat.targets(r) == set()
+    assert chat.question(q).status == "open"  # type: ignore[union-attr]
+
+
+def test_unaddressed_answer_goes_to_whoever_addressed_the_author() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "which version of mesa do I need for this card?")
+    b = chat.send(BOB, "<@1> do you use the proprietary driver?", mentions=(ALICE,))
+    a = chat.send(ALICE, "no, the open one")
+    t = chat.send(ALICE, "thanks")
+    assert chat.targets(b) == {(ALICE, "mention")}
+    assert chat.targets(a) == {(BOB, "inferred")}
+    assert chat.targets(t) == set()  # a follow-up to one's own message is not a new interaction
+    assert chat.question(q).status == "answered"  # type: ignore[union-attr]
+
+
+def test_typed_name_addresses_a_recent_participant() -> None:
+    chat = Chat()
+    chat.send(BOB, "anyone around who knows btrfs?", author_name="Bob^")
+    m = chat.send(CAROL, "bob: ask away", author_name="carol")
+    assert chat.targets(m) == {(BOB, "inferred")}
+
+
+def test_a_new_speaker_is_not_glued_to_the_previous_one() -> None:
+    chat = Chat()
+    chat.send(ALICE, "ubuntu is so great")
+    m = chat.send(BOB, "my wifi drops every few minutes on the new kernel", seconds=20)
+    assert chat.targets(m) == set()
