@@ -19,7 +19,9 @@ _BLOCK = 0
 _CUT = 1
 
 
-def find_bridges(edges: Iterable[tuple[int, int]], *, hide: Collection[int] = (), limit: int = 3) -> list[Bridge]:
+def find_bridges(
+    edges: Iterable[tuple[int, int]], *, hide: Collection[int] = (), limit: int = 3
+) -> list[Bridge]:
     """The strongest bridges among the members of the undirected `edges`; `hide` are never listed."""
     graph: nx.Graph = nx.Graph()
     graph.add_edges_from((a, b) for a, b in edges if a != b)

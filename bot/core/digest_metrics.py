@@ -144,7 +144,9 @@ def _week_figures(inputs: WeekInputs, week: _Week, index: int, people: _People) 
         if q.first_response_at is not None:
             delay = (q.first_response_at - q.asked_at).total_seconds()
             delays.append(delay / 60.0)
-        deadline_passed = inputs.as_of is None or (q.asked_at.timestamp() + target_seconds) <= inputs.as_of.timestamp()
+        deadline_passed = (
+            inputs.as_of is None or (q.asked_at.timestamp() + target_seconds) <= inputs.as_of.timestamp()
+        )
         if delay is not None and delay <= target_seconds:
             judged += 1
             within += 1
@@ -204,7 +206,9 @@ def compute_week(inputs: WeekInputs) -> WeekDigest:
     )
     bridges = tuple(find_bridges(this.connections, hide=people.opted_out, limit=BRIDGES_LISTED))
     open_questions = tuple(
-        OpenQuestion(q.channel_id, q.message_id, q.asked_at, jump_url(inputs.guild_id, q.channel_id, q.message_id))
+        OpenQuestion(
+            q.channel_id, q.message_id, q.asked_at, jump_url(inputs.guild_id, q.channel_id, q.message_id)
+        )
         for q in sorted(this.open_questions, key=lambda q: (q.asked_at, q.message_id))[:OPEN_QUESTIONS_LISTED]
     )
     history = tuple(

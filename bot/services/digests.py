@@ -42,13 +42,17 @@ OwnsGuild = Callable[[int], bool]
 ACTIVITY_WEEKS = 2  # introductions and nudges: the digest week and the one before (for the delta)
 
 
-async def _intro_stats(session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+async def _intro_stats(
+    session: AsyncSession, guild_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
     from bot.db.repos.intros import intro_stats
 
     return await intro_stats(session, guild_id, start, end)
 
 
-async def _nudge_stats(session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+async def _nudge_stats(
+    session: AsyncSession, guild_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
     from bot.db.repos.nudges import nudge_stats
 
     return await nudge_stats(session, guild_id, start, end)
@@ -112,7 +116,9 @@ class DigestService:
             questions = await repo.questions(session, guild_id, since, until)
             joins = await repo.joins(session, guild_id, since, until)
             active = await repo.active_members(session, guild_id, windows[:ACTIVITY_WEEKS], until)
-            activity = [await self._activity(session, guild_id, w.start, w.end) for w in windows[:ACTIVITY_WEEKS]]
+            activity = [
+                await self._activity(session, guild_id, w.start, w.end) for w in windows[:ACTIVITY_WEEKS]
+            ]
         staff = set(who.staff_ids)
         if self._staff_source is not None:
             staff.update(self._staff_source(guild_id))
@@ -136,7 +142,9 @@ class DigestService:
         )
         return await asyncio.to_thread(compute_week, inputs)
 
-    async def _activity(self, session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> ActivityStats:
+    async def _activity(
+        self, session: AsyncSession, guild_id: int, start: datetime, end: datetime
+    ) -> ActivityStats:
         made = took = sent = answered = 0
         try:
             if self._intro_stats is not None:
@@ -156,14 +164,18 @@ class DigestService:
 
     # ---- the schedule ------------------------------------------------------------------
 
-    async def due(self, now: datetime | None = None, owns_guild: OwnsGuild | None = None) -> list[DigestAction]:
+    async def due(
+        self, now: datetime | None = None, owns_guild: OwnsGuild | None = None
+    ) -> list[DigestAction]:
         """Digests that should be posted now and have not been claimed, each with its figures."""
         now = now or self._clock.now()
         async with self._sessionmaker() as session:
             configs = [
                 c
                 for c in await repo.guild_configs(session)
-                if c.settings.enabled and c.channel_id is not None and (owns_guild is None or owns_guild(c.guild_id))
+                if c.settings.enabled
+                and c.channel_id is not None
+                and (owns_guild is None or owns_guild(c.guild_id))
             ]
             wanted = {c.guild_id: last_due_week(now, c.timezone, c.settings) for c in configs}
             claimed = await repo.claimed_guilds(session, set(wanted.items()))
@@ -204,13 +216,17 @@ class DigestService:
             )
         return None if digest_id is None else dataclasses.replace(action, digest_id=digest_id)
 
-    async def claim_due(self, now: datetime | None = None, owns_guild: OwnsGuild | None = None) -> list[DigestAction]:
+    async def claim_due(
+        self, now: datetime | None = None, owns_guild: OwnsGuild | None = None
+    ) -> list[DigestAction]:
         """`due()` then `claim()` each: the digests this caller must post now."""
         now = now or self._clock.now()
         claimed = [await self.claim(action, now) for action in await self.due(now, owns_guild)]
         return [a for a in claimed if a is not None]
 
-    async def mark_sent(self, action: DigestAction, message_id: int | None, channel_id: int | None = None) -> None:
+    async def mark_sent(
+        self, action: DigestAction, message_id: int | None, channel_id: int | None = None
+    ) -> None:
         if action.digest_id is None:
             return
         async with self._sessionmaker.begin() as session:

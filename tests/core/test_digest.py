@@ -108,7 +108,9 @@ def test_post_time_and_due_week() -> None:
 
 def test_settings_from_json_ignores_unknown_and_invalid() -> None:
     assert DigestSettings.from_json(None) == DigestSettings()
-    parsed = DigestSettings.from_json({"weekday": 4, "hour": "18", "top_helpers": 99, "enabled": "no", "x": 1})
+    parsed = DigestSettings.from_json(
+        {"weekday": 4, "hour": "18", "top_helpers": 99, "enabled": "no", "x": 1}
+    )
     assert parsed.weekday == 4 and parsed.hour == 18
     assert parsed.top_helpers == DigestSettings().top_helpers  # out of range -> default
     assert parsed.enabled is True  # not a bool -> default
@@ -249,7 +251,9 @@ def test_a_hub_with_single_contacts_is_no_bridge() -> None:
 
 
 def test_bridges_in_the_digest_ignore_staff_ties() -> None:
-    pairs = [PairCount(0, a, b, 1) for a, b in [(1, 2), (2, 3), (3, 1), (4, 5), (5, 6), (6, 4), (7, 1), (7, 4)]]
+    pairs = [
+        PairCount(0, a, b, 1) for a, b in [(1, 2), (2, 3), (3, 1), (4, 5), (5, 6), (6, 4), (7, 1), (7, 4)]
+    ]
     staff_only_link = [PairCount(0, STAFF, 1, 1), PairCount(0, STAFF, 4, 1)]
     digest = compute_week(inputs(pair_counts=pairs + staff_only_link))
     assert digest.bridges[0].user_id == 7
@@ -262,7 +266,12 @@ def test_bridges_in_the_digest_ignore_staff_ties() -> None:
 def test_intros_nudges_and_deltas() -> None:
     activity = [ActivityStats(4, 2, 10, 6), ActivityStats(1, 1, 12, 3)]
     digest = compute_week(inputs(activity=activity))
-    assert [digest.numbers[k] for k in ("intros_made", "intros_took", "nudges_sent", "nudges_answered")] == [4, 2, 10, 6]
+    assert [digest.numbers[k] for k in ("intros_made", "intros_took", "nudges_sent", "nudges_answered")] == [
+        4,
+        2,
+        10,
+        6,
+    ]
     assert digest.deltas["intros_made"] == 3
     assert digest.deltas["nudges_sent"] == -2
     assert digest.deltas["nudges_answered"] == 3
@@ -279,16 +288,30 @@ def test_history_covers_eight_weeks_oldest_first() -> None:
 
 
 def test_headline_names_the_biggest_change() -> None:
-    before = {"new_connections": 10, "community_ratio": 0.50, "median_first_response_minutes": 30.0, "interactions": 50}
-    now = {"new_connections": 11, "community_ratio": 0.52, "median_first_response_minutes": 12.0, "interactions": 50}
+    before = {
+        "new_connections": 10,
+        "community_ratio": 0.50,
+        "median_first_response_minutes": 30.0,
+        "interactions": 50,
+    }
+    now = {
+        "new_connections": 11,
+        "community_ratio": 0.52,
+        "median_first_response_minutes": 12.0,
+        "interactions": 50,
+    }
     line = headline_for(now, before, quiet=False)
     assert line == "Questions got a first response faster: median 30 min → 12 min."
     now2 = {**now, "median_first_response_minutes": 29.0, "new_connections": 30}
     assert headline_for(now2, before, quiet=False) == "New member-to-member connections rose from 10 to 30."
     now3 = {**before, "community_ratio": 0.30}
     assert headline_for(now3, before, quiet=False).startswith("The community ratio fell from 50% to 30%")
-    assert headline_for(before, before, quiet=False).startswith("A steady week: 10 new member-to-member connections")
-    assert headline_for(now, None, quiet=False).startswith("First digest: 11 new member-to-member connections")
+    assert headline_for(before, before, quiet=False).startswith(
+        "A steady week: 10 new member-to-member connections"
+    )
+    assert headline_for(now, None, quiet=False).startswith(
+        "First digest: 11 new member-to-member connections"
+    )
 
 
 def test_quiet_week_and_headline_from_compute() -> None:

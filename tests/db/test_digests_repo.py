@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bot.db.models.digests  # noqa: F401  (registers the digests table on Base.metadata)
-import bot.db.models.intros  # noqa: F401
+import bot.db.models.digests  # registers the digests table on Base.metadata
+import bot.db.models.intros
 import bot.db.models.nudges  # noqa: F401
 from bot.core.clock import FakeClock
 from bot.core.digest import DigestSettings
@@ -49,7 +49,9 @@ def t(days: float) -> datetime:
     return MON + timedelta(days=days)
 
 
-async def seed(sm: async_sessionmaker[AsyncSession], guild: int = GUILD, channel: int | None = CHANNEL) -> None:
+async def seed(
+    sm: async_sessionmaker[AsyncSession], guild: int = GUILD, channel: int | None = CHANNEL
+) -> None:
     """A small known week: members 1..8, staff 900; 1-2 met last week, 3-4 and 1-5 this week."""
     interactions = [
         # (message id, source, target, at)
@@ -129,7 +131,9 @@ async def seed(sm: async_sessionmaker[AsyncSession], guild: int = GUILD, channel
                 },
             ],
         )  # fmt: skip
-        await s.execute(insert(QuestionResponder), [{"question_id": 200 + off, "user_id": 2, "guild_id": guild}])
+        await s.execute(
+            insert(QuestionResponder), [{"question_id": 200 + off, "user_id": 2, "guild_id": guild}]
+        )
 
 
 async def test_build_reads_the_week_from_the_database(sm: async_sessionmaker[AsyncSession]) -> None:
