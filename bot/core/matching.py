@@ -17,7 +17,6 @@ from dataclasses import dataclass
 Pair = tuple[int, int]
 
 EDGES_PER_INTEREST = 4  # neighbours taken in each interest's list, per person
-MAX_INTERESTS_SCANNED = 8  # a person's rarest interests used to find candidate edges
 CONNECTED_FACTOR = 0.4  # pairs who already talk count for less: introductions are for new ties
 TZ_PENALTY_PER_HOUR = 0.03
 HOME_SCAN = 50  # interest neighbours looked at when placing one extra person in a group
@@ -94,33 +93,36 @@ class _Matcher:
         return base - TZ_PENALTY_PER_HOUR * abs(a.tz_offset_hours - b.tz_offset_hours)
 
     def candidate_edges(self) -> list[tuple[float, int, int]]:
-        postings = self.postings  # each list sorted by time zone, seed order within a zone
-        position: dict[tuple[str, int], int] = {}
-        for interest, members in postings.items():
-            for i, uid in enumerate(members):
-                position[(interest, uid)] = i
+        """Each person is linked to the next few people in every interest's list (sorted by
+        time zone, seed order within a zone): linear in the number of (person, interest)."""
+        blocked = self.blocked
         seen: set[Pair] = set()
-        edges: list[tuple[float, int, int]] = []
-        for person in self.people:
-            rarest = sorted(person.interests, key=lambda s: (len(postings[s]), s))[:MAX_INTERESTS_SCANNED]
-            for interest in rarest:
-                members = postings[interest]
-                size = len(members)
-                i = position[(interest, person.user_id)]
-                for step in range(1, min(EDGES_PER_INTEREST, size - 1) + 1):
-                    key = pair_key(person.user_id, members[(i + step) % size])
-                    if key in seen or not self.ok(*key):
-                        continue
-                    seen.add(key)
-                    edges.append((self.edge_score(self.by_id[key[0]], self.by_id[key[1]]), key[0], key[1]))
+        for members in self.postings.values():
+            size = len(members)
+            reach = min(EDGES_PER_INTEREST, size - 1)
+            for i, uid in enumerate(members):
+                for step in range(1, reach + 1):
+                    other = members[(i + step) % size]
+                    key = (uid, other) if uid < other else (other, uid)
+                    if key not in seen and key not in blocked:
+                        seen.add(key)
+        by_id, weight, connected = self.by_id, self.weights.__getitem__, self.connected
+        edges: list[tuple[float, int, int]] = []  # (-score, a, b): best first once sorted
+        for a, b in seen:
+            pa, pb = by_id[a], by_id[b]
+            score = sum(map(weight, pa.interests & pb.interests))
+            if (a, b) in connected:
+                score *= CONNECTED_FACTOR
+            score -= TZ_PENALTY_PER_HOUR * abs(pa.tz_offset_hours - pb.tz_offset_hours)
+            edges.append((-score, a, b))
+        edges.sort()
         return edges
 
     def greedy(self) -> tuple[list[list[int]], list[int]]:
         edges = self.candidate_edges()
-        edges.sort(key=lambda e: -e[0])
         taken: set[int] = set()
         groups: list[list[int]] = []
-        for _score, a, b in edges:
+        for _negative_score, a, b in edges:
             if a in taken or b in taken:
                 continue
             taken.update((a, b))
