@@ -1,0 +1,364 @@
+"""Batched fact writer: buffers facts and writes them in one transaction per batch.
+
+Facts are reduced in order inside a batch (the latest state per key wins, `MessageGone`
+removes what came before it), then written with Core `insert()` upserts, so writing the
+same facts twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, case, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
+from bot.db.models.core import Interaction, Member, Message, Question, QuestionResponder
+
+log = logging.getLogger(__name__)
+
+OnCommit = Callable[[int], Awaitable[None] | None]
+
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+INTERACTIONS: Table = Interaction.__table__  # type: ignore[assignment]
+QUESTIONS: Table = Question.__table__  # type: ignore[assignment]
+RESPONDERS: Table = QuestionResponder.__table__  # type: ignore[assignment]
+MEMBERS: Table = Member.__table__  # type: ignore[assignment]
+
+_RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+_IN_CHUNK = 500
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _left_after_join(joined: datetime | None, left: datetime | None) -> datetime | None:
+    """A join later than the last leave means the member is back: no `left_at`."""
+    if joined is not None and left is not None and joined > left:
+        return None
+    return left
+
+
+def _sql_later(a: Any, b: Any) -> ColumnElement[Any]:
+    return case((a.is_(None), b), (b.is_(None), a), (b > a, b), else_=a)
+
+
+def _sql_earlier(a: Any, b: Any) -> ColumnElement[Any]:
+    return case((a.is_(None), b), (b.is_(None), a), (b < a, b), else_=a)
+
+
+@dataclass
+class _Batch:
+    """The reduced effect of a sequence of facts, ready to be written."""
+
+    gone: set[int] = field(default_factory=set)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    interactions: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    interactions_by_message: dict[int, set[int]] = field(default_factory=dict)
+    questions: dict[int, QuestionFact] = field(default_factory=dict)
+    members: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, fact: Fact) -> None:
+        if isinstance(fact, MessageFact):
+            self.messages[fact.message_id] = {
+                "message_id": fact.message_id,
+                "guild_id": fact.guild_id,
+                "channel_id": fact.channel_id,
+                "parent_channel_id": fact.parent_channel_id,
+                "author_id": fact.author_id,
+                "created_at": fact.created_at,
+                "is_bot": fact.is_bot,
+                "is_question": fact.is_question,
+            }
+        elif isinstance(fact, InteractionFact):
+            self.interactions[(fact.message_id, fact.target_user_id)] = {
+                "message_id": fact.message_id,
+                "target_user_id": fact.target_user_id,
+                "guild_id": fact.guild_id,
+                "channel_id": fact.channel_id,
+                "source_user_id": fact.source_user_id,
+                "target_message_id": fact.target_message_id,
+                "kind": fact.kind,
+                "at": fact.at,
+            }
+            self.interactions_by_message.setdefault(fact.message_id, set()).add(fact.target_user_id)
+        elif isinstance(fact, QuestionFact):
+            self.questions[fact.message_id] = fact
+        elif isinstance(fact, MessageGone):
+            self._gone(fact.message_id)
+        elif isinstance(fact, MemberFact):
+            self._member(fact)
+        else:  # pragma: no cover - the Fact union is closed
+            raise TypeError(f"not a fact: {fact!r}")
+
+    def _gone(self, message_id: int) -> None:
+        self.gone.add(message_id)
+        self.messages.pop(message_id, None)
+        self.questions.pop(message_id, None)
+        for target in self.interactions_by_message.pop(message_id, ()):
+            self.interactions.pop((message_id, target), None)
+
+    def _member(self, fact: MemberFact) -> None:
+        key = (fact.guild_id, fact.user_id)
+        row = self.members.get(key)
+        if row is None:
+            self.members[key] = {
+                "guild_id": fact.guild_id,
+                "user_id": fact.user_id,
+                "is_bot": fact.is_bot,
+                "joined_at": fact.joined_at,
+                "left_at": _left_after_join(fact.joined_at, fact.left_at),
+                "first_seen_at": fact.seen_at,
+                "last_seen_at": fact.seen_at,
+            }
+            return
+        row["is_bot"] = row["is_bot"] or fact.is_bot
+        row["joined_at"] = _later(row["joined_at"], fact.joined_at)
+        # keep the latest leave seen so far; a later join clears it when written
+        row["left_at"] = _left_after_join(row["joined_at"], _later(row["left_at"], fact.left_at))
+        row["first_seen_at"] = _earlier(row["first_seen_at"], fact.seen_at)
+        row["last_seen_at"] = _later(row["last_seen_at"], fact.seen_at)
+
+
+def _question_row(fact: QuestionFact) -> dict[str, Any]:
+    return {
+        "message_id": fact.message_id,
+        "guild_id": fact.guild_id,
+        "channel_id": fact.channel_id,
+        "parent_channel_id": fact.parent_channel_id,
+        "asker_id": fact.asker_id,
+        "asked_at": fact.asked_at,
+        "status": fact.status,
+        "snippet": fact.snippet,
+        "topics": list(fact.topics),
+        "first_response_message_id": fact.first_response_message_id,
+        "first_response_at": fact.first_response_at,
+        "resolved_at": fact.resolved_at,
+        "resolved_by": fact.resolved_by,
+        "source": fact.source,
+    }
+
+
+def _chunks(values: Sequence[int], size: int = _IN_CHUNK) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class BatchedWriter:
+    """Buffers facts; writes them in batches (one transaction each) on size, on a timer and on close."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        batch_size: int = 2000,
+        on_commit: OnCommit | None = None,
+        max_retries: int = 5,
+    ) -> None:
+        self._engine = engine
+        self._batch_size = batch_size
+        self._on_commit = on_commit
+        self._max_retries = max_retries
+        self._buffer: list[Fact] = []
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.Task[None] | None = None
+        self._closed = False
+        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[str, list[tuple[str, Any]], Any]] = {}
+        self._statements: dict[str, Any] = {}
+        self.facts_written = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    async def write(self, facts: Iterable[Fact]) -> None:
+        if self._closed:
+            raise RuntimeError("writer is closed")
+        self._buffer.extend(facts)
+        if len(self._buffer) >= self._batch_size:
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            while self._buffer:
+                batch = self._buffer[: self._batch_size]
+                del self._buffer[: len(batch)]
+                try:
+                    await self._write_batch(batch)
+                except BaseException:
+                    self._buffer[:0] = batch  # keep them for the next attempt
+                    raise
+                self.facts_written += len(batch)
+                if self._on_commit is not None:
+                    result = self._on_commit(len(batch))
+                    if inspect.isawaitable(result):
+                        await result
+
+    async def start(self, interval: float = 0.5) -> None:
+        if self._timer is None or self._timer.done():
+            self._timer = asyncio.create_task(self._run_timer(interval), name="hearth-batched-writer")
+
+    async def close(self) -> None:
+        self._closed = True
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            try:
+                await timer
+            except asyncio.CancelledError:
+                if not timer.cancelled():
+                    raise
+        await self.flush()
+
+    async def _run_timer(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("batched write failed; %d facts kept for the next flush", self.pending)
+
+    async def _write_batch(self, facts: Sequence[Fact]) -> None:
+        reduced = _Batch()
+        for fact in facts:
+            reduced.add(fact)
+        attempt = 0
+        while True:
+            try:
+                async with self._engine.begin() as conn:
+                    await self._apply(conn, reduced)
+                return
+            except DBAPIError as exc:
+                attempt += 1
+                if attempt > self._max_retries or not _is_retryable(exc):
+                    raise
+                log.warning("batch write retry %d after %s", attempt, type(exc.orig).__name__)
+                await asyncio.sleep(0.05 * attempt)
+
+    async def _executemany(self, conn: AsyncConnection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+        """Run `stmt` for every row. On SQLite the Core statement is compiled once and run through
+        the driver's executemany with each column's own bind processor (the same values
+        SQLAlchemy would send), which is about twice as fast as the per-row parameter pipeline."""
+        if self._engine.dialect.name != "sqlite":
+            await conn.execute(stmt, rows)
+            return
+        keys = tuple(rows[0])
+        cache_key = (id(stmt), keys)
+        plan = self._compiled.get(cache_key)
+        if plan is None:
+            compiled = stmt.compile(dialect=self._engine.dialect, column_keys=list(keys))
+            order = compiled.positiontup or []
+            if not set(order) <= set(keys):  # a statement with constants of its own
+                await conn.execute(stmt, rows)
+                return
+            table = stmt.table
+            processors = [table.c[name].type.bind_processor(self._engine.dialect) for name in order]
+            plan = (compiled.string, list(zip(order, processors, strict=True)), stmt)
+            self._compiled[cache_key] = plan
+        sql, columns, _ = plan
+        params = [
+            tuple(row[name] if proc is None else proc(row[name]) for name, proc in columns) for row in rows
+        ]
+        await conn.exec_driver_sql(sql, params)
+
+    def _insert(self, table: Table) -> Any:
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    async def _apply(self, conn: AsyncConnection, batch: _Batch) -> None:
+        if batch.gone:
+            await self._delete_gone(conn, sorted(batch.gone))
+        if batch.members:
+            await self._upsert_members(conn, [batch.members[k] for k in sorted(batch.members)])
+        if batch.messages:
+            await self._upsert(conn, MESSAGES, [batch.messages[k] for k in sorted(batch.messages)])
+        if batch.questions:
+            await self._write_questions(conn, [batch.questions[k] for k in sorted(batch.questions)])
+        if batch.interactions:
+            rows = [batch.interactions[k] for k in sorted(batch.interactions)]
+            await self._upsert(conn, INTERACTIONS, rows)
+
+    async def _upsert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+        stmt = self._statements.get(table.name)
+        if stmt is None:
+            ins = self._insert(table)
+            keys = [c.name for c in table.primary_key.columns]
+            updates = {c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
+            stmt = ins.on_conflict_do_update(index_elements=keys, set_=updates)
+            self._statements[table.name] = stmt
+        await self._executemany(conn, stmt, rows)
+
+    async def _upsert_members(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        ins = self._insert(MEMBERS)
+        old, new = MEMBERS.c, ins.excluded
+        joined = _sql_later(old.joined_at, new.joined_at)
+        left = _sql_later(old.left_at, new.left_at)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["guild_id", "user_id"],
+            set_={
+                "is_bot": old.is_bot | new.is_bot,
+                "joined_at": joined,
+                "left_at": case(
+                    (joined.is_not(None) & left.is_not(None) & (joined > left), None), else_=left
+                ),
+                "first_seen_at": _sql_earlier(old.first_seen_at, new.first_seen_at),
+                "last_seen_at": _sql_later(old.last_seen_at, new.last_seen_at),
+            },
+        )
+        await conn.execute(stmt, rows)
+
+    async def _write_questions(self, conn: AsyncConnection, facts: list[QuestionFact]) -> None:
+        await self._upsert(conn, QUESTIONS, [_question_row(f) for f in facts])
+        ids = [f.message_id for f in facts]
+        for chunk in _chunks(ids):
+            await conn.execute(delete(RESPONDERS).where(RESPONDERS.c.question_id.in_(chunk)))
+        responders = [
+            {"question_id": f.message_id, "user_id": user_id, "guild_id": f.guild_id}
+            for f in facts
+            for user_id in sorted(set(f.responder_ids))
+        ]
+        if responders:
+            stmt = self._statements.get("responders")
+            if stmt is None:
+                stmt = self._statements["responders"] = self._insert(RESPONDERS).on_conflict_do_nothing()
+            await self._executemany(conn, stmt, responders)
+
+    async def _delete_gone(self, conn: AsyncConnection, ids: list[int]) -> None:
+        for chunk in _chunks(ids):
+            await conn.execute(delete(INTERACTIONS).where(INTERACTIONS.c.message_id.in_(chunk)))
+            await conn.execute(delete(RESPONDERS).where(RESPONDERS.c.question_id.in_(chunk)))
+            await conn.execute(delete(QUESTIONS).where(QUESTIONS.c.message_id.in_(chunk)))
+            await conn.execute(delete(MESSAGES).where(MESSAGES.c.message_id.in_(chunk)))
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _RETRY_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)
+
+
+__all__ = ["BatchedWriter", "OnCommit"]
