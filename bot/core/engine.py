@@ -72,6 +72,7 @@ class Engine:
         self._questions: dict[int, QuestionState] = {}
         self._threads: OrderedDict[int, _Thread] = OrderedDict()
         self._bots: set[int] = set()
+        self._names: dict[str, str] = {}
         self._count = 0
 
     # ----------------------------------------------------------------- public API
@@ -186,19 +187,18 @@ class Engine:
         help_channel = ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids
         shaped = looks_like_question(ev.content, help_channel=help_channel)
         explicit = bool(targets) or text.starts_with_address(ev.content)
-        words = text.content_words(ev.content)
         if not targets and not explicit:
             if thread is not None and thread.owner_id == author and thread.root_message_id is not None:
                 parent_id = thread.root_message_id
             else:
-                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped, words=words)
+                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped)
                 if inferred is not None and self._counts(inferred.user_id, rules):
                     targets.append(inferred)
 
         parent = self._index.get(parent_id) if parent_id is not None else None
-        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=name_key(ev.author_name or "") or None,
+        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._name_key(ev.author_name),
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
-                  question_id=parent.question_id if parent is not None else None, words=words)
+                  question_id=parent.question_id if parent is not None else None)
         if parent is None and thread is not None and thread.root_message_id in self._questions:
             msg.question_id = thread.root_message_id
 
@@ -376,6 +376,16 @@ class Engine:
             root = ev.channel_id if ev.channel_kind == "forum_post" or ev.channel_id in self._index else None
             thread = self._threads[ev.channel_id] = _Thread(ev.thread_owner_id, root)
         return thread
+
+    def _name_key(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        key = self._names.get(name)
+        if key is None:
+            if len(self._names) > 50_000:
+                self._names.clear()
+            key = self._names[name] = name_key(name)
+        return key or None
 
     def _remember(self, flow: ChannelFlow, msg: Msg) -> None:
         flow.add(msg)

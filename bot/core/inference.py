@@ -15,6 +15,7 @@ Each channel keeps a bounded window of recent messages; work per message is O(wi
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,11 +42,6 @@ class FlowParams:
     use_open_question: bool = False
     prefer_open_question: bool = False
     fresh_question_words: int = 10
-    use_overlap: bool = True
-    overlap_when_busy: bool = False
-    overlap_messages: int = 8
-    overlap_seconds: float = 300.0
-    overlap_min: int = 1
     idle_seconds: float = 600.0
 
 
@@ -63,7 +59,6 @@ class Msg:
     question_id: int | None = None
     is_question: bool = False
     answered: bool = False
-    words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +83,7 @@ class ChannelFlow:
     params: FlowParams
     messages: deque[Msg] = field(default_factory=deque)
     partners: dict[int, Partner] = field(default_factory=dict)
+    names: dict[str, Msg] = field(default_factory=dict)  # typed-name key -> that member's latest message
     seq: int = 0
 
     def add(self, msg: Msg) -> None:
@@ -97,9 +93,12 @@ class ChannelFlow:
         horizon = msg.ts - self.params.window_seconds
         while self.messages and (len(self.messages) > limit or self.messages[0].ts < horizon):
             self.messages.popleft()
-        if len(self.partners) > 4 * limit:
+        if msg.name is not None:
+            self.names[msg.name] = msg
+        if len(self.partners) > 4 * limit or len(self.names) > 4 * limit:
             keep = self.seq - self.params.partner_messages
             self.partners = {u: p for u, p in self.partners.items() if p.seq >= keep}
+            self.names = {m.name: m for m in self.messages if m.name is not None}
 
     def recent(self) -> Iterator[Msg]:
         """Newest first."""
@@ -121,7 +120,8 @@ class ChannelFlow:
         for msg in self.messages:
             if msg.message_id == message_id:
                 self.messages.remove(msg)
-                return
+                break
+        self.names = {m.name: m for m in self.messages if m.name is not None}
 
     def link(self, a: int, b: int, ts: float, message_id: int) -> None:
         """`a` and `b` just exchanged a message: each is the other's current partner."""
@@ -143,28 +143,32 @@ def target_message(flow: ChannelFlow, user_id: int) -> int | None:
     return latest.message_id if latest is not None else None
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def name_key(name: str) -> str:
     """A display name reduced to letters and digits, for matching typed names."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    return _NOT_ALNUM.sub("", name.lower())
 
 
 def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | None:
     """A recent participant whose display name opens the message ("bob: try this")."""
-    words = {name_key(text.first_word(content))}
-    if flow.params.name_last_word:
-        words.add(name_key(text.last_word(content)))
-    words = {w for w in words if len(w) >= flow.params.name_min_chars}
-    if not words:
+    if not flow.names:
         return None
-    for msg in flow.recent():
-        if msg.author_id != author_id and msg.name is not None and msg.name in words:
+    p = flow.params
+    horizon = flow.messages[0].ts if flow.messages else 0.0
+    candidates = [name_key(text.first_word(content))]
+    if p.name_last_word:
+        candidates.append(name_key(text.last_word(content)))
+    for word in candidates:
+        msg = flow.names.get(word) if len(word) >= p.name_min_chars else None
+        if msg is not None and msg.author_id != author_id and msg.ts >= horizon:
             return msg
     return None
 
 
 def infer_flow(
-    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool,
-    words: frozenset[str] = frozenset(),
+    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool
 ) -> tuple[Target | None, int | None]:
     """The member an unaddressed message responds to (or None), and the message it continues."""
     p = flow.params
@@ -196,21 +200,6 @@ def infer_flow(
         last = flow.last_by(partner.user_id)
         mid = last.message_id if last is not None else partner.message_id
         return Target(partner.user_id, mid, "inferred"), mid
-    if p.use_overlap and words:
-        idle = own_last is None or ts - own_last.ts > p.self_seconds
-        if idle or p.overlap_when_busy:
-            best: Msg | None = None
-            best_score = 0
-            for i, msg in enumerate(flow.recent()):
-                if i >= p.overlap_messages or ts - msg.ts > p.overlap_seconds:
-                    break
-                if msg.author_id == author_id:
-                    continue
-                score = len(words & msg.words)
-                if score > best_score:
-                    best, best_score = msg, score
-            if best is not None and best_score >= p.overlap_min:
-                return Target(best.author_id, best.message_id, "inferred"), best.message_id
     if p.use_open_question and not is_question:
         busy = own_last is not None and ts - own_last.ts <= p.idle_seconds
         if not busy:

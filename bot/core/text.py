@@ -16,6 +16,7 @@ _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _LEADING_AT = re.compile(r"^\s*(?:<@!?\d+>|@[^\s:,]+)")
 _WHITESPACE = re.compile(r"\s+")
+_LETTERS = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[a-z][a-z0-9+#._-]*[a-z0-9+#]|[a-z]")
 
 # Words that open a question when they start a sentence.
@@ -89,10 +90,9 @@ def question_shape(content: str) -> bool:
     prose = strip_leading_address(strip_code_and_urls(content)).strip()
     if not prose:
         return False
-    letters = sum(ch.isalpha() for ch in prose)
     if "?" in prose:
         # A bare "?" or "what?" / "huh?" is a reaction, not a question.
-        return letters >= 6 and len(prose.split()) >= 2
+        return len(prose.split()) >= 2 and len(_LETTERS.findall(prose)) >= 6
     lowered = prose.lower()
     first = lowered.split(None, 1)[0].strip(",.!:;").replace("'", "")
     words = len(lowered.split())
@@ -146,7 +146,3 @@ def last_word(content: str) -> str:
     parts = content.rsplit(None, 1)
     return parts[-1].strip(",:;.!?()<>\"'").lower() if parts else ""
 
-
-def content_words(content: str, prefix: int = 5) -> frozenset[str]:
-    """Content words cut to a common prefix, for lexical overlap between nearby messages."""
-    return frozenset(word[:prefix] for word in topics(content, limit=16) if len(word) >= 4)
