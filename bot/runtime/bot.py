@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.core.clock import Clock
 from bot.runtime.scheduler import Scheduler
+from cogs.common.errors import HearthTree
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -78,6 +79,7 @@ class HearthBot(commands.AutoShardedBot):
         kwargs.setdefault("intents", build_intents(message_content=settings.message_content))
         kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
         kwargs.setdefault("help_command", None)
+        kwargs.setdefault("tree_cls", HearthTree)
         kwargs.setdefault("chunk_guilds_at_startup", False)
         if settings.shard_count is not None:
             kwargs.setdefault("shard_count", settings.shard_count)

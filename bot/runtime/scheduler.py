@@ -34,10 +34,13 @@ class Scheduler:
         )
         self._jobs: dict[str, JobFn] = {}
         self.errors: list[BaseException] = []
+        self._started = False
+        self._stopped = False
 
     @property
     def running(self) -> bool:
-        return bool(self._scheduler.running)
+        """Started and not shut down (APScheduler applies a shutdown on the next loop turn)."""
+        return self._started and not self._stopped
 
     @property
     def job_names(self) -> list[str]:
@@ -90,9 +93,11 @@ class Scheduler:
             log.exception("scheduled job %s failed", name)
 
     def start(self) -> None:
-        if not self._scheduler.running:
+        if not self._started:
+            self._started = True
             self._scheduler.start()
 
     def shutdown(self) -> None:
-        if self._scheduler.running:
+        if self._started and not self._stopped:
+            self._stopped = True
             self._scheduler.shutdown(wait=False)

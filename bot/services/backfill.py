@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.core.clock import Clock
 from bot.core.events import Event
 
@@ -200,3 +202,40 @@ async def _notify(progress: ProgressCallback | None, report: BackfillReport) -> 
         await progress(report)
     except Exception:
         log.exception("backfill progress callback failed")
+
+
+class SqlProgressStore:
+    """`ProgressStore` on the `backfill_progress` table (through `bot.db.repos.progress`)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def load(self, guild_id: int) -> dict[int, ChannelProgress]:
+        from bot.db.repos import progress as repo
+
+        async with self._sessionmaker() as session:
+            rows = await repo.get_backfill_progress(session, guild_id)
+        return {
+            row.channel_id: ChannelProgress(
+                guild_id=row.guild_id,
+                channel_id=row.channel_id,
+                newest_done_message_id=row.newest_done_message_id,
+                done=row.done,
+                target_after=row.target_after,
+            )
+            for row in rows
+        }
+
+    async def save(self, progress: ChannelProgress, at: datetime) -> None:
+        from bot.db.repos import progress as repo
+
+        async with self._sessionmaker() as session, session.begin():
+            await repo.set_backfill_progress(
+                session,
+                guild_id=progress.guild_id,
+                channel_id=progress.channel_id,
+                newest_done_message_id=progress.newest_done_message_id,
+                done=progress.done,
+                target_after=progress.target_after,
+                updated_at=at,
+            )

@@ -1,0 +1,133 @@
+"""Build the services from the settings, run the bot, shut down cleanly on SIGINT/SIGTERM.
+
+`python -m bot run` calls `run(settings)`. Shutdown order: stop reading the gateway,
+stop the scheduler, flush the batched writer, dispose the database engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.runtime.bot import DEFAULT_EXTENSIONS, HearthBot, RuntimeOptions
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+
+def runtime_options(settings: Settings, *, message_content: bool | None = None) -> RuntimeOptions:
+    discord_settings = settings.discord
+    return RuntimeOptions(
+        message_content=discord_settings.message_content if message_content is None else message_content,
+        shard_count=discord_settings.shard_count,
+        shard_ids=list(discord_settings.shard_ids) or None,
+        extensions=DEFAULT_EXTENSIONS,
+        poll_seconds=float(settings.scheduler.poll_seconds),
+        backfill_days=discord_settings.backfill_days_on_join or 30,
+        backfill_on_join=discord_settings.backfill_days_on_join > 0,
+    )
+
+
+async def build_services(settings: Settings, clock: Clock) -> Services:
+    """Open (and migrate) the database and assemble every service around one pipeline."""
+    from bot.core.engine import Engine
+    from bot.db.migrate import migrate
+    from bot.db.session import create_engine, make_sessionmaker
+    from bot.db.writer import BatchedWriter
+    from bot.services.container import Services
+    from bot.services.pipeline import EventPipeline, RulesBook
+
+    db_engine = create_engine(settings.database.url)
+    try:
+        await migrate(db_engine)
+    except BaseException:
+        await db_engine.dispose()
+        raise
+    sessionmaker = make_sessionmaker(db_engine)
+    writer = BatchedWriter(db_engine, batch_size=settings.database.batch_size)
+    pipeline = EventPipeline(Engine(clock), writer, sessionmaker, RulesBook())
+    services = Services(db_engine=db_engine, sessionmaker=sessionmaker, clock=clock, pipeline=pipeline)
+    _attach_feature_services(services)
+    return services
+
+
+def _attach_feature_services(services: Services) -> None:
+    from bot.services.backfill import BackfillService, SqlProgressStore
+    from bot.services.digests import DigestService
+    from bot.services.interests import InterestService
+    from bot.services.intros import IntroService
+    from bot.services.nudges import NudgeService
+    from bot.services.privacy import PrivacyService
+    from bot.services.questions import QuestionService
+    from bot.services.settings import SettingsService
+
+    sm, clock, pipeline = services.sessionmaker, services.clock, services.pipeline
+    services.questions = QuestionService(sm, clock, pipeline)
+    services.settings = SettingsService(sm, clock, on_change=pipeline.refresh_rules)
+    services.privacy = PrivacyService(sm, clock, on_change=pipeline.refresh_rules)
+    services.interests = InterestService(sm, clock)
+    services.nudges = NudgeService(sm, clock)
+    services.intros = IntroService(sm, clock)
+    services.digests = DigestService(sm, clock)
+    services.backfill = BackfillService(pipeline, SqlProgressStore(sm), clock)
+
+
+def install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> list[int]:
+    """Ask the bot to stop on SIGINT/SIGTERM; returns the signals installed (none on Windows)."""
+    installed: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+            installed.append(sig)
+    return installed
+
+
+async def run_once(settings: Settings, *, message_content: bool, clock: Clock) -> None:
+    services = await build_services(settings, clock)
+    bot = HearthBot(
+        services=services, clock=clock, settings=runtime_options(settings, message_content=message_content)
+    )
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        log.info("shutting down")
+        if not stopping:
+            stopping.append(loop.create_task(bot.close()))
+
+    installed = install_signal_handlers(loop, stop)
+    try:
+        async with bot:
+            await bot.start(settings.discord.token)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        if stopping:
+            await stopping[0]
+        else:
+            await bot.close()
+
+
+async def run(settings: Settings, *, clock: Clock | None = None) -> int:
+    """Run until stopped. If the gateway refuses the message content intent, run without it."""
+    if not settings.discord.token:
+        raise ValueError("no Discord token: set DISCORD_TOKEN or discord.token in the config")
+    clock = clock or SystemClock()
+    try:
+        await run_once(settings, message_content=settings.discord.message_content, clock=clock)
+    except discord.PrivilegedIntentsRequired:
+        if not settings.discord.message_content:
+            raise
+        log.warning("Discord refused the message content intent; starting again without it")
+        await run_once(settings, message_content=False, clock=clock)
+    return 0
