@@ -188,12 +188,11 @@ class NudgeService:
         self,
         now: datetime | None = None,
         owns_guild: Callable[[int], bool] | None = None,
-        *,
-        claim: bool = True,
     ) -> list[NudgeLadderAction]:
-        """Everything to post now, across guilds, each step already claimed (exactly once).
+        """Everything to post now, across guilds, derived from the database.
 
-        With `claim=False` the actions are only computed (a dry run); nothing is recorded.
+        Steps already claimed are never returned again (also after a restart). Claim each
+        action with `claim()` before posting it: only a True claim may be posted.
         """
         now = now or self._clock.now()
         async with self._sessionmaker() as session:
@@ -202,14 +201,15 @@ class NudgeService:
         for guild_id in sorted(guild_ids):
             if owns_guild is not None and not owns_guild(guild_id):
                 continue
-            planned = await self._plan_guild(guild_id, now)
-            if not claim:
-                actions.extend(planned)
-                continue
-            for action in planned:
-                if await self.claim(action, now):
-                    actions.append(action)
+            actions.extend(await self._plan_guild(guild_id, now))
         return actions
+
+    async def take_due(
+        self, now: datetime | None = None, owns_guild: Callable[[int], bool] | None = None
+    ) -> list[NudgeLadderAction]:
+        """`due()` then `claim()` each: the actions this caller now owns and must post."""
+        now = now or self._clock.now()
+        return [action for action in await self.due(now, owns_guild) if await self.claim(action, now)]
 
     async def _plan_guild(self, guild_id: int, now: datetime) -> list[NudgeLadderAction]:
         async with self._sessionmaker() as session:

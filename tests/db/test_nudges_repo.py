@@ -111,25 +111,25 @@ async def test_ladder_is_claimed_exactly_once_even_after_a_restart(sm: async_ses
     service = NudgeService(sm, clock)
     await service.join(GUILD, 7, "python")
     await add_question(sm, 500)
-    assert await service.due(T0 + timedelta(minutes=29)) == []
+    assert await service.take_due(T0 + timedelta(minutes=29)) == []
 
     at_target = T0 + timedelta(minutes=30)
-    first = await service.due(at_target)
+    first = await service.take_due(at_target)
     assert len(first) == 1 and isinstance(first[0], NudgeAction)
     assert first[0].helper_ids == (7,)
     assert first[0].to_record()["targets"] == ["7"]
-    assert await service.due(at_target + timedelta(minutes=1)) == []
+    assert await service.take_due(at_target + timedelta(minutes=1)) == []
     restarted = NudgeService(sm, FakeClock(at_target))
-    assert await restarted.due(at_target + timedelta(minutes=2)) == []
+    assert await restarted.take_due(at_target + timedelta(minutes=2)) == []
     await restarted.mark_sent(first[0], 123456)
 
-    listing = await restarted.due(T0 + timedelta(hours=2))
+    listing = await restarted.take_due(T0 + timedelta(hours=2))
     assert len(listing) == 1 and isinstance(listing[0], HelpWantedListing)
     assert listing[0].channel_id == HELP_WANTED
-    check = await NudgeService(sm, clock).due(T0 + timedelta(hours=24))
+    check = await NudgeService(sm, clock).take_due(T0 + timedelta(hours=24))
     assert len(check) == 1 and isinstance(check[0], StillNeededCheck)
     assert check[0].to_record()["targets"] == [str(ASKER)]
-    assert await service.due(T0 + timedelta(hours=30)) == []
+    assert await service.take_due(T0 + timedelta(hours=30)) == []
 
     async with sm() as s:
         rows = (await s.execute(select(Nudge.step, Nudge.posted_message_id).order_by(Nudge.id))).all()
@@ -142,7 +142,7 @@ async def test_two_processes_polling_together_post_once(sm: async_sessionmaker[A
     for mid in range(600, 610):
         await add_question(sm, mid)
     a, b = NudgeService(sm, FakeClock(now)), NudgeService(sm, FakeClock(now))
-    got_a, got_b = await asyncio.gather(a.due(now), b.due(now))
+    got_a, got_b = await asyncio.gather(a.take_due(now), b.take_due(now))
     steps = [(x.question_message_id, x.step) for x in got_a + got_b]
     assert len(steps) == len(set(steps))
     async with sm() as s:
@@ -156,12 +156,12 @@ async def test_answer_stops_the_ladder_and_counts_for_the_digest(sm: async_sessi
     service = NudgeService(sm, clock)
     await service.join(GUILD, 7, "python")
     await add_question(sm, 700)
-    [nudge] = await service.due(T0 + timedelta(minutes=30))
+    [nudge] = await service.take_due(T0 + timedelta(minutes=30))
     clock.set(T0 + timedelta(minutes=31))
     await service.mark_sent(nudge, 42)
     await set_status(sm, 700, "answered", responder=7)
-    assert await service.due(T0 + timedelta(hours=2)) == []
-    assert await service.due(T0 + timedelta(hours=24)) == []
+    assert await service.take_due(T0 + timedelta(hours=2)) == []
+    assert await service.take_due(T0 + timedelta(hours=24)) == []
     assert await service.stats(GUILD, T0, T0 + timedelta(days=1)) == (1, 1)
     async with sm() as s:
         flagged = (await s.execute(select(NudgeTarget.answered))).scalars().all()
@@ -178,7 +178,7 @@ async def test_opted_out_paused_and_asker_are_never_nudged(sm: async_sessionmake
     async with sm.begin() as s:
         s.add(Member(guild_id=GUILD, user_id=9, opted_out=True))
     await add_question(sm, 800)
-    [nudge] = await service.due(T0 + timedelta(minutes=30))
+    [nudge] = await service.take_due(T0 + timedelta(minutes=30))
     assert isinstance(nudge, NudgeAction) and nudge.helper_ids == (7,)
 
 
@@ -190,7 +190,7 @@ async def test_caps_hold_across_polls(sm: async_sessionmaker[AsyncSession]) -> N
     nudged: list[datetime] = []
     now = T0
     while now < T0 + timedelta(hours=8):
-        for action in await service.due(now):
+        for action in await service.take_due(now):
             if isinstance(action, NudgeAction):
                 nudged.append(action.at)
         now += timedelta(minutes=5)
@@ -204,8 +204,25 @@ async def test_assume_opt_in_uses_history(sm: async_sessionmaker[AsyncSession]) 
     await add_question(sm, 2, asked_at=old, status="answered", responders=(22,), topics=("cooking",), channel=55)
     await add_question(sm, 3)
     now = T0 + timedelta(minutes=30)
-    assert await NudgeService(sm, FakeClock(now)).due(now, claim=False) == []
+    assert await NudgeService(sm, FakeClock(now)).due(now) == []
     assumed = NudgeService(sm, FakeClock(now), assume_opt_in=True)
-    [nudge] = await assumed.due(now, owns_guild=lambda gid: gid == GUILD)
+    [dry] = await assumed.due(now)
+    [nudge] = await assumed.take_due(now, owns_guild=lambda gid: gid == GUILD)
+    assert dry == nudge
     assert isinstance(nudge, NudgeAction) and nudge.helper_ids == (21,)
-    assert await assumed.due(now, owns_guild=lambda gid: gid != GUILD) == []
+    assert await assumed.take_due(now, owns_guild=lambda gid: gid != GUILD) == []
+
+
+async def test_replay_protocol_due_claim_mark_sent(sm: async_sessionmaker[AsyncSession]) -> None:
+    """The demo replay asks `due`, claims each action itself and marks it sent without a message."""
+    now = T0 + timedelta(minutes=30)
+    service = NudgeService(sm, FakeClock(now))
+    await service.join(GUILD, 7)
+    await add_question(sm, 1100)
+    [action] = await service.due(now)
+    assert await service.due(now) == [action]  # nothing is recorded until it is claimed
+    assert await service.claim(action) is True
+    assert await service.claim(action) is False
+    assert await service.due(now) == []
+    await service.mark_sent(action, None)
+    assert await service.stats(GUILD, T0, T0 + timedelta(days=1)) == (1, 0)
