@@ -78,6 +78,7 @@ class QuestionService:
 
     async def open_page(self, guild_id: int, page: int = 0, *, channel_id: int | None = None) -> OpenQuestionsPage:
         """Open questions (oldest first waiting the longest) one page at a time."""
+        await self._pipeline.flush()  # what the engine has decided is visible to the reader
         async with self._sessionmaker() as session:
             total = await question_repo.count_open(session, guild_id, channel_id=channel_id)
             pages = max(1, math.ceil(total / self.page_size))
@@ -88,6 +89,7 @@ class QuestionService:
         return OpenQuestionsPage(items=list(items), total=total, page=page, pages=pages, per_page=self.page_size)
 
     async def get(self, guild_id: int, message_id: int) -> QuestionFact:
+        await self._pipeline.flush()
         async with self._sessionmaker() as session:
             question = await question_repo.get_question(session, message_id)
         if question is None or question.guild_id != guild_id:
@@ -95,12 +97,14 @@ class QuestionService:
         return question
 
     async def find(self, guild_id: int, message_id: int) -> QuestionFact | None:
+        await self._pipeline.flush()
         async with self._sessionmaker() as session:
             question = await question_repo.get_question(session, message_id)
         return question if question is not None and question.guild_id == guild_id else None
 
     async def choices_for(self, guild_id: int, user_id: int, *, moderator: bool, limit: int = 25) -> list[QuestionFact]:
         """Open questions a member may resolve (their own; every one for a moderator), newest first."""
+        await self._pipeline.flush()
         async with self._sessionmaker() as session:
             items = await question_repo.open_questions(session, guild_id, limit=500, offset=0)
         mine = [q for q in items if moderator or q.asker_id == user_id]
