@@ -325,11 +325,16 @@ async def helper_profiles(
             await session.execute(select(Helper).where(Helper.guild_id == guild_id, Helper.active.is_(True)))
         ).scalars()
     }
-    answers = await session.execute(
+    if not helpers and not assume_opt_in:
+        return []
+    answers_stmt = (
         select(QuestionResponder.user_id, Question.channel_id, Question.parent_channel_id, Question.topics)
         .join(Question, Question.message_id == QuestionResponder.question_id)
         .where(QuestionResponder.guild_id == guild_id, Question.asked_at >= history_since)
     )
+    if not assume_opt_in:
+        answers_stmt = answers_stmt.where(QuestionResponder.user_id.in_(list(helpers)))
+    answers = await session.execute(answers_stmt)
     by_channel: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     by_topic: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for uid, channel_id, parent_id, topics in answers.all():
