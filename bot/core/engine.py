@@ -1,9 +1,5 @@
-"""The conversation engine: events in, facts out. Pure, in memory, bounded.
-
-One `Engine` serves many guilds. Per channel it keeps a sliding window of recent
-messages (`inference.ChannelFlow`); questions are kept until resolved and then aged out
-after `question_ttl_days`.
-"""
+"""The conversation engine: events in, facts out. Pure, in memory, bounded (a window of recent
+messages per channel, a capped message index, questions aged out after `question_ttl_days`)."""
 
 from __future__ import annotations
 
@@ -104,8 +100,7 @@ class Engine:
         return []
 
     def finish(self) -> list[Fact]:
-        """Nothing is held back between messages, so a replay has nothing left to settle."""
-        return []
+        return []  # nothing is held back between messages, so a replay has nothing to settle
 
     def restore(self, questions: Iterable[QuestionFact], recent: Iterable[MessageFact] = ()) -> None:
         for fact in questions:
@@ -328,9 +323,9 @@ class Engine:
         return []
 
     def _on_question_marked(self, ev: QuestionMarked) -> list[Fact]:
+        msg = self._index.get(ev.message_id)
         if ev.message_id in self._questions:
             return []
-        msg = self._index.get(ev.message_id)
         asker = msg.author_id if msg is not None else ev.by_user_id
         asked = self._index_time(msg) if msg is not None else ev.at
         state = QuestionState(ev.guild_id, ev.channel_id, ev.message_id, asker, asked, source="manual")
