@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.core.clock import Clock
 from bot.runtime.scheduler import Scheduler
@@ -50,6 +50,7 @@ class RuntimeOptions:
     extensions: Sequence[str] = field(default_factory=lambda: DEFAULT_EXTENSIONS)
     sync_commands: bool = True
     poll_seconds: float = 60.0
+    flush_seconds: float = 0.5
     backfill_days: int = 30
     backfill_on_join: bool = True
 
@@ -94,6 +95,8 @@ class HearthBot(commands.AutoShardedBot):
         self.skipped_extensions: list[str] = []
         self._closed = False
         self._content_warning_logged = False
+        self.flush_errors = 0
+        self._flusher = tasks.loop(seconds=settings.flush_seconds)(self._flush_facts)
 
     @property
     def message_content_enabled(self) -> bool:
@@ -123,9 +126,18 @@ class HearthBot(commands.AutoShardedBot):
                 continue
             self.loaded_extensions.append(name)
         self.scheduler.start()
+        self._flusher.start()
         if self.settings.sync_commands:
             synced = await self.tree.sync()
             log.info("synced %d application commands", len(synced))
+
+    async def _flush_facts(self) -> None:
+        """Write what the batched writer holds, on a short timer (and once more on close)."""
+        try:
+            await self.services.pipeline.flush()
+        except Exception:
+            self.flush_errors += 1
+            log.exception("flushing buffered facts failed; they stay buffered for the next try")
 
     def warn_no_message_content(self) -> None:
         if not self._content_warning_logged:
@@ -137,6 +149,7 @@ class HearthBot(commands.AutoShardedBot):
             await super().close()
             return
         self._closed = True
+        self._flusher.cancel()
         self.scheduler.shutdown()
         try:
             await super().close()

@@ -33,6 +33,7 @@ def runtime_options(settings: Settings, *, message_content: bool | None = None) 
         shard_ids=list(discord_settings.shard_ids) or None,
         extensions=DEFAULT_EXTENSIONS,
         poll_seconds=float(settings.scheduler.poll_seconds),
+        flush_seconds=float(settings.database.flush_seconds),
         backfill_days=discord_settings.backfill_days_on_join or 30,
         backfill_on_join=discord_settings.backfill_days_on_join > 0,
     )
