@@ -20,7 +20,7 @@ from bot.db.migrate import migrate
 from bot.db.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
 from bot.db.models.digests import Digest
 from bot.db.session import create_engine, make_sessionmaker
-from bot.services.digests import DigestService
+from bot.services.digests import DigestService, awrite_offline_digest
 
 GUILD = 1000
 OTHER = 2000
@@ -246,3 +246,21 @@ async def test_activity_figures_come_from_the_sources(sm: async_sessionmaker[Asy
     assert (digest.numbers["nudges_sent"], digest.numbers["nudges_answered"]) == (9, 5)
     assert digest.deltas["intros_made"] == 3 and digest.deltas["nudges_answered"] == 2
     json.dumps(digest.figures())
+
+
+async def test_offline_digest_writes_three_files(
+    sm: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await seed(sm)
+    paths = await awrite_offline_digest(sm, None, None, tmp_path / "out")
+    figures = json.loads(paths["json"].read_text())
+    assert figures["week"] == "2025-W02"  # the data ends mid-W03: the last complete week is W02
+    assert figures["guild_id"] == str(GUILD)
+    paths = await awrite_offline_digest(sm, GUILD, WEEK, tmp_path / "w03")
+    figures = json.loads(paths["json"].read_text())
+    assert figures["week"] == WEEK and figures["new_connections"] == 3 and figures["interactions"] == 8
+    assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+    text = paths["md"].read_text()
+    # The stored data stops on Friday of W03: that week is shown as a week so far.
+    assert text.startswith("# Hearth digest: week 2025-W03 so far") and figures["headline"] in text
+    assert figures["partial"] is True

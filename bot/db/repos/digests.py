@@ -343,20 +343,19 @@ async def active_members(
     return [frozenset(s) for s in found]
 
 
-async def latest_activity(session: AsyncSession, guild_id: int) -> datetime | None:
-    """The time of the newest message or interaction stored for the server."""
-    newest_message = (
+async def activity_span(session: AsyncSession, guild_id: int) -> tuple[datetime, datetime] | None:
+    """The oldest and newest message time stored for the server, or None without messages."""
+    row = (
         await session.execute(
-            select(func.max(Message.created_at, type_=UTCDateTime)).where(Message.guild_id == guild_id)
+            select(
+                func.min(Message.created_at, type_=UTCDateTime),
+                func.max(Message.created_at, type_=UTCDateTime),
+            ).where(Message.guild_id == guild_id)
         )
-    ).scalar_one_or_none()
-    newest_interaction = (
-        await session.execute(
-            select(func.max(Interaction.at, type_=UTCDateTime)).where(Interaction.guild_id == guild_id)
-        )
-    ).scalar_one_or_none()
-    times = [t for t in (newest_message, newest_interaction) if t is not None]
-    return max(times) if times else None
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return row[0], row[1]
 
 
 async def guilds_with_data(session: AsyncSession) -> list[int]:
@@ -369,6 +368,7 @@ __all__ = [
     "GuildDigestConfig",
     "People",
     "active_members",
+    "activity_span",
     "claim",
     "claimed_guilds",
     "first_contacts",
@@ -377,7 +377,6 @@ __all__ = [
     "guild_configs",
     "guilds_with_data",
     "joins",
-    "latest_activity",
     "mark_sent",
     "pair_counts",
     "people",
