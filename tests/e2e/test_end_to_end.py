@@ -1,0 +1,120 @@
+"""The real HearthBot, through discord.py's real gateway and HTTP code, against the fake Discord,
+with the real services on a SQLite file: questions, answers, slash commands, restart, resume."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.core.clock import SystemClock
+from bot.runtime.bot import HearthBot
+from tests.cogs.real_services import open_real_services
+from tests.e2e.fake_discord import FakeDiscord, patch_discord
+from tests.e2e.harness import RunningBot, run_bot
+
+EXTENSIONS = ("cogs.listeners", "cogs.hearth", "cogs.questions")
+EPHEMERAL = 64
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    with patch_discord(server.port):
+        yield server
+    await server.stop()
+
+
+async def _status(bot: HearthBot, guild_id: int, message_id: int) -> str | None:
+    await bot.services.pipeline.flush()
+    assert bot.services.questions is not None
+    found = await bot.services.questions.find(guild_id, message_id)
+    return None if found is None else str(found.status)
+
+
+async def _slash(fake: FakeDiscord, running: RunningBot, user: Any, name: str) -> dict[str, Any]:
+    before = len(fake.interaction_responses)
+    interaction_id = await fake.slash(user, fake.help, name)
+    await running.wait_for(lambda: len(fake.interaction_responses) > before)
+    response = fake.interaction_responses[before]
+    assert response.get("interaction_id") == interaction_id
+    return response
+
+
+@pytest.mark.timeout(90)
+async def test_live_server_question_answer_command_restart(fake: FakeDiscord, tmp_path: Path) -> None:
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    mod = fake.add_member("mod", moderator=True)
+    clock = SystemClock()
+    db = tmp_path / "hearth.db"
+    async with (
+        open_real_services(db, clock) as services,
+        run_bot(fake, services, clock, extensions=EXTENSIONS) as running,
+    ):
+        bot = running.bot
+        assert {c["name"] for c in fake.commands} >= {"hearth", "questions"}
+        question = await fake.member_says(alice, fake.help, "How do I get the bot to post in my channel?")
+        qid = int(question["id"])
+        await _wait_status(running, bot, fake.guild.id, qid, "open")
+        answer = await fake.member_says(
+            bob, fake.help, "Give it the Send Messages permission there", reply_to=question
+        )
+        await _wait_status(running, bot, fake.guild.id, qid, "answered")
+
+        status = await _slash(fake, running, mod, "hearth status")
+        assert status["type"] == 4 and int(status["data"]["flags"]) & EPHEMERAL
+        assert status["data"]["allowed_mentions"] == {"parse": []}
+        listing = await _slash(fake, running, alice, "questions open")
+        assert listing["type"] in (4, 5)
+        assert running.errors == []
+    assert fake.unhandled == []
+
+    # a new process on the same database: the state is intact and the engine picks up where it was
+    async with (
+        open_real_services(db, clock) as services,
+        run_bot(fake, services, clock, extensions=EXTENSIONS) as running,
+    ):
+        bot = running.bot
+        assert await _status(bot, fake.guild.id, qid) == "answered"
+        # the restored engine knows bob's message answered alice's question: her ✅ resolves it
+        await fake.react(alice, answer, "✅")
+        await _wait_status(running, bot, fake.guild.id, qid, "resolved")
+        later = await fake.member_says(bob, fake.general, "Does anyone know how to add a role menu?")
+        await _wait_status(running, bot, fake.guild.id, int(later["id"]), "open")
+        assert running.errors == []
+    assert fake.gateway.identifies == 2
+
+
+async def _wait_status(
+    running: RunningBot, bot: HearthBot, guild_id: int, message_id: int, wanted: str
+) -> None:
+    for _ in range(250):
+        if await _status(bot, guild_id, message_id) == wanted:
+            return
+        assert running.task is not None and not running.task.done()
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"question {message_id} never became {wanted}")
+
+
+@pytest.mark.timeout(90)
+async def test_resume_mid_stream_loses_nothing_in_the_store(fake: FakeDiscord, tmp_path: Path) -> None:
+    alice, bob = fake.add_member("alice"), fake.add_member("bob")
+    clock = SystemClock()
+    async with (
+        open_real_services(tmp_path / "hearth.db", clock) as services,
+        run_bot(fake, services, clock) as running,
+    ):
+        bot = running.bot
+        asked = [await fake.member_says(alice, fake.help, f"How do I do thing {n}?") for n in range(3)]
+        await fake.gateway.drop()
+        asked += [await fake.member_says(bob, fake.help, f"Where is setting {n}?") for n in range(3)]
+        await fake.gateway.wait_connected()
+        for message in asked:
+            await _wait_status(running, bot, fake.guild.id, int(message["id"]), "open")
+        assert fake.gateway.resumes == 1
+        assert running.errors == []
