@@ -1,0 +1,124 @@
+"""Shared pieces of the benchmarks: machine facts, timing of child processes, cached inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.sample.generator import GeneratorConfig, write_community
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRun:
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_child(cmd: Sequence[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> ChildRun:
+    """Run a command; wall time and the peak RSS of that one child (from its own rusage)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(
+            seconds=seconds,
+            peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+            returncode=proc.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+        )
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def cache_dir() -> Path:
+    base = Path(os.environ.get("HEARTH_BENCH_CACHE", Path(tempfile.gettempdir()) / "hearth-bench"))
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def dataset(config: GeneratorConfig) -> tuple[Path, list[Path]]:
+    """Generate (once, cached by config) a sample community; returns its folder and export files."""
+    key = hashlib.sha256(repr(config).encode()).hexdigest()[:12]
+    folder = cache_dir() / f"community-{config.seed}-{key}"
+    done = folder / "community.json"
+    if not done.exists():
+        write_community(config, folder)
+    files = [folder / name for name in json.loads(done.read_text(encoding="utf-8"))["files"]]
+    return folder, files
+
+
+def message_count(folder: Path) -> int:
+    return int(json.loads((folder / "community.json").read_text(encoding="utf-8"))["message_count"])
+
+
+@dataclass(slots=True)
+class Row:
+    """One line of BENCHMARKS.md: a figure, its floor from the same run, the ratio and the target."""
+
+    what: str
+    value: str
+    floor: str = "—"
+    ratio: str = "—"
+    target: str = "—"
+    verdict: str = "—"
+    notes: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def args_file(paths: Sequence[Path]) -> list[str]:
+    """Export paths as command arguments (the benchmark inputs keep the file count small)."""
+    return [str(path) for path in paths]

@@ -1,0 +1,274 @@
+"""`make bench`: measure Hearth beside its floors and write BENCHMARKS.md.
+
+    python -m bench.run [--quick] [--runs N] [--out BENCHMARKS.md] [--profile]
+
+Inputs come from the sample-community generator (fixed seeds), cached under
+$HEARTH_BENCH_CACHE (default: the temp folder) so a second run skips generation.
+`--quick` uses tiny inputs and one run (the smoke test); it writes to --out only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import bench_analyze, bench_live, report
+from bench.common import ROOT, Row, cache_dir, dataset, machine, median, message_count
+from bot.sample.generator import GeneratorConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    big: GeneratorConfig  # the 1,000,000-message export
+    small: GeneratorConfig  # one tenth of it, for the growth row
+    live: GeneratorConfig
+    live_messages: int
+    paced_messages: int
+    runs: int
+
+
+def full_sizes(runs: int) -> Sizes:
+    shape = {"seed": 8, "members": 5000, "weeks": 8, "thread_share": 0.02}
+    return Sizes(
+        big=GeneratorConfig(messages_per_week=125_000, **shape),  # type: ignore[arg-type]
+        small=GeneratorConfig(messages_per_week=12_500, **shape),  # type: ignore[arg-type]
+        live=GeneratorConfig(seed=3, members=500, weeks=2, messages_per_week=12_000, thread_share=0.0),
+        live_messages=20_000,
+        paced_messages=5_000,
+        runs=runs,
+    )
+
+
+def quick_sizes() -> Sizes:
+    shape = {"seed": 8, "members": 60, "weeks": 1, "thread_share": 0.05}
+    return Sizes(
+        big=GeneratorConfig(messages_per_week=2_000, **shape),  # type: ignore[arg-type]
+        small=GeneratorConfig(messages_per_week=200, **shape),  # type: ignore[arg-type]
+        live=GeneratorConfig(seed=3, members=40, weeks=1, messages_per_week=600, thread_share=0.0),
+        live_messages=400,
+        paced_messages=200,
+        runs=1,
+    )
+
+
+def _fmt_rate(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.0f} msgs/s"
+
+
+def _verdict(ok: bool) -> str:
+    return "meets" if ok else "misses"
+
+
+def ingest_rows(sizes: Sizes, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    big_dir, big_files = dataset(sizes.big)
+    small_dir, small_files = dataset(sizes.small)
+    work = cache_dir() / "work"
+    log(f"analyze: {message_count(big_dir):,} messages in {len(big_files)} files")
+    big = bench_analyze.measure(big_files, message_count(big_dir), work, sizes.runs)
+    log(f"analyze: {message_count(small_dir):,} messages (growth)")
+    small = bench_analyze.measure(small_files, message_count(small_dir), work, sizes.runs)
+    raw = {
+        "big": {
+            "messages": big.messages,
+            "analyze_s": [r.seconds for r in big.analyze],
+            "analyze_peak_mb": [r.peak_rss_mb for r in big.analyze],
+            "floor_s": [r.seconds for r in big.floor],
+            "floor_peak_mb": [r.peak_rss_mb for r in big.floor],
+            "files": len(big_files),
+        },
+        "small": {
+            "messages": small.messages,
+            "analyze_s": [r.seconds for r in small.analyze],
+            "floor_s": [r.seconds for r in small.floor],
+        },
+    }
+    label = f"`analyze` ingest, {big.messages:,} messages"
+    floor_rate = big.rate(big.floor_seconds)
+    if big.error:
+        rows = [
+            Row(
+                label,
+                "not available",
+                _fmt_rate(floor_rate),
+                target="≥ 0.35 of the floor",
+                verdict="not measured",
+                notes=[f"`analyze` failed: {big.error}"],
+            )
+        ]
+        return rows, raw
+    rate = big.rate(big.analyze_seconds)
+    ratio = rate / floor_rate
+    rows = [
+        Row(
+            label,
+            _fmt_rate(rate),
+            _fmt_rate(floor_rate),
+            f"{ratio:.2f}",
+            "≥ 0.35 of the floor",
+            _verdict(ratio >= 0.35),
+            notes=[
+                f"median of {len(big.analyze)} runs: analyze {big.analyze_seconds:.1f} s, "
+                f"floor {big.floor_seconds:.1f} s"
+            ],
+        ),
+        Row(
+            f"`analyze` peak memory, {big.messages:,} messages",
+            f"{big.analyze_peak_mb:,.0f} MB",
+            f"{big.floor_peak_mb:,.0f} MB (floor: whole files in memory)",
+            "—",
+            "< 1024 MB",
+            _verdict(big.analyze_peak_mb < 1024),
+        ),
+    ]
+    if small.error is None:
+        growth = big.analyze_seconds / small.analyze_seconds
+        floor_growth = big.floor_seconds / small.floor_seconds
+        rows.append(
+            Row(
+                f"growth: `analyze` {small.messages:,} → {big.messages:,} messages",
+                f"{growth:.1f}×",
+                f"{floor_growth:.1f}× (floor)",
+                "—",
+                "≤ 11×",
+                _verdict(growth <= 11),
+                notes=[f"{small.analyze_seconds:.1f} s → {big.analyze_seconds:.1f} s"],
+            )
+        )
+    return rows, raw
+
+
+def live_rows(sizes: Sizes, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    folder, _ = dataset(sizes.live)
+    log("live path")
+    try:
+        raw = bench_live.measure(folder, sizes.live_messages, sizes.runs, sizes.paced_messages)
+    except Exception as exc:
+        note = "".join(traceback.format_exception_only(exc)).strip()[-400:]
+        return [
+            Row(
+                "live path: `MESSAGE_CREATE` → listener → engine → writer",
+                "not available",
+                verdict="not measured",
+                notes=[note],
+            )
+        ], {"error": note}
+    hearth, floor = median(raw["hearth_rates"]), median(raw["floor_rates"])
+    ratio = hearth / floor
+    p99 = raw["hearth_p99_ms"]
+    rows = [
+        Row(
+            f"live path throughput, {raw['messages']:,} payloads",
+            _fmt_rate(hearth),
+            _fmt_rate(floor),
+            f"{ratio:.2f}",
+            "≥ 0.5 of the floor",
+            _verdict(ratio >= 0.5),
+            notes=[f"median of {sizes.runs} runs"],
+        ),
+        Row(
+            f"live path p99 handling at 1,000 msgs/s ({raw['paced_messages']:,} payloads)",
+            f"{p99:.2f} ms",
+            f"{raw['floor_p99_ms']:.2f} ms (floor p99)",
+            "—",
+            "< 5 ms",
+            _verdict(p99 < 5),
+            notes=[f"p50 {raw['hearth_p50_ms']:.2f} ms, max {raw['hearth_max_ms']:.1f} ms"],
+        ),
+    ]
+    return rows, raw
+
+
+def _call_run(module_name: str, quick: bool) -> Any:
+    module = __import__(f"bench.{module_name}", fromlist=["run"])
+    runner = module.run
+    if "quick" in inspect.signature(runner).parameters:
+        return runner(quick=quick)
+    return runner()
+
+
+def helper_rows(
+    module_name: str, what: str, target_s: float, quick: bool, log: Callable[[str], None]
+) -> tuple[list[Row], Any]:
+    """Rows from another area's benchmark (`bench/<module>.py: run()`), when it is there."""
+    if not (ROOT / "bench" / f"{module_name}.py").exists():
+        return [
+            Row(
+                what,
+                "not available",
+                target=f"< {target_s:g} s",
+                verdict="not measured",
+                notes=[f"`bench/{module_name}.py` is not there yet"],
+            )
+        ], None
+    log(what)
+    try:
+        result = _call_run(module_name, quick)
+    except Exception as exc:
+        note = "".join(traceback.format_exception_only(exc)).strip()[-400:]
+        return [
+            Row(
+                what,
+                "not available",
+                target=f"< {target_s:g} s",
+                verdict="not measured",
+                notes=[f"`bench/{module_name}.py` failed: {note}"],
+            )
+        ], {"error": note}
+    return report.rows_from_result(what, result, target_s), result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny inputs, one run (smoke test)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median); default 3")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--profile", action="store_true", help="also profile analyze and the live path")
+    args = parser.parse_args(argv)
+    sizes = quick_sizes() if args.quick else full_sizes(args.runs)
+    started = time.perf_counter()
+
+    def log(text: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
+
+    rows: list[Row] = []
+    raw: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    part, raw["ingest"] = ingest_rows(sizes, log)
+    rows += part
+    part, raw["live"] = live_rows(sizes, log)
+    rows += part
+    part, raw["digest"] = helper_rows(
+        "bench_digest", "weekly digest, 1M messages, 50k members", 10.0, args.quick, log
+    )
+    rows += part
+    part, raw["intros"] = helper_rows(
+        "bench_intros", "introductions round, 10k opted-in members", 2.0, args.quick, log
+    )
+    rows += part
+    profiles: dict[str, str] = {}
+    if args.profile:
+        from bench import profiling
+
+        log("profiling")
+        profiles = profiling.profile_all(sizes)
+    raw["seconds"] = round(time.perf_counter() - started, 1)
+    args.out.write_text(report.render(rows, raw, profiles, quick=args.quick), encoding="utf-8")
+    if args.json:
+        args.json.write_text(
+            json.dumps({**raw, "rows": [r.to_record() for r in rows]}, indent=1, default=str)
+        )
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
