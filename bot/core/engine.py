@@ -326,7 +326,10 @@ class Engine:
         msg = self._index.get(ev.message_id)
         if ev.message_id in self._questions:
             return []
-        asker = msg.author_id if msg is not None else ev.by_user_id
+        if ev.author_id is not None:
+            asker = ev.author_id
+        else:
+            asker = msg.author_id if msg is not None else ev.by_user_id
         asked = self._index_time(msg) if msg is not None else ev.at
         state = QuestionState(ev.guild_id, ev.channel_id, ev.message_id, asker, asked, source="manual")
         self._questions[ev.message_id] = state

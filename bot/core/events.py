@@ -108,6 +108,7 @@ class QuestionMarked:
     message_id: int
     by_user_id: int
     at: datetime
+    author_id: int | None = None  # the message's author when known (the asker), else the engine's memory
 
 
 @dataclass(frozen=True, slots=True)

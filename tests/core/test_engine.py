@@ -179,3 +179,13 @@ def test_replay_speed_and_bounded_memory() -> None:
     rate = n / (time.perf_counter() - start)
     assert rate > 20_000, rate
     assert all(len(f.messages) <= engine._params.window_messages for f in engine._flows.values())
+
+
+def test_question_marked_by_a_moderator_names_the_author_as_asker() -> None:
+    chat = Chat()
+    moderator = 9
+    chat.feed(QuestionMarked(GUILD, CHANNEL, 777, by_user_id=moderator, at=chat.at, author_id=BOB))
+    marked = chat.question(777)
+    assert marked is not None and marked.asker_id == BOB and marked.source == "manual"
+    unknown = chat.feed(QuestionMarked(GUILD, CHANNEL, 778, by_user_id=moderator, at=chat.at))
+    assert [f.asker_id for f in unknown if isinstance(f, QuestionFact)] == [moderator]
