@@ -28,7 +28,7 @@ from bot.services.nudges import HelperInfo, NudgeService
 from cogs.common.checks import has_moderator_permission, moderator_only
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import base_embed, key_value_embed, no_mentions, only_users, relative_time
-from cogs.common.errors import send_ephemeral
+from cogs.common.errors import ensure_error_handler, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
@@ -134,7 +134,9 @@ def settings_view_embed(settings: NudgeSettings) -> discord.Embed:
 
 
 class NudgeCog(commands.Cog):
-    helper = app_commands.Group(name="helper", description="Help answer questions in this server", guild_only=True)
+    helper = app_commands.Group(
+        name="helper", description="Help answer questions in this server", guild_only=True
+    )
     nudges = app_commands.Group(
         name="nudges",
         description="How Hearth invites helpers to waiting questions (moderators)",
@@ -147,6 +149,7 @@ class NudgeCog(commands.Cog):
         self.service: NudgeService = require_service(bot, "nudges")
 
     async def cog_load(self) -> None:
+        ensure_error_handler(self.bot.tree)
         self.bot.add_dynamic_items(StillNeededButton)
         self.bot.scheduler.add_interval(POLL_JOB, self.poll, self.bot.poll_seconds())
 
@@ -173,17 +176,25 @@ class NudgeCog(commands.Cog):
     @helper.command(name="leave", description="Stop being invited to questions")
     async def leave(self, interaction: discord.Interaction[Any]) -> None:
         left = await self.service.leave(guild_id_of(interaction), interaction.user.id)
-        text = "Done: no more invitations. Thank you for your help!" if left else "You were not a helper here."
+        text = (
+            "Done: no more invitations. Thank you for your help!" if left else "You were not a helper here."
+        )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
 
     @helper.command(name="pause", description="No invitations for a few days (0 ends a pause)")
     @app_commands.describe(days="How many days (0-365)")
-    async def pause(self, interaction: discord.Interaction[Any], days: app_commands.Range[int, 0, 365]) -> None:
+    async def pause(
+        self, interaction: discord.Interaction[Any], days: app_commands.Range[int, 0, 365]
+    ) -> None:
         until = await self.service.pause(guild_id_of(interaction), interaction.user.id, days)
-        text = "Pause ended: invitations are back on." if days == 0 else f"Paused until {relative_time(until)}."
+        text = (
+            "Pause ended: invitations are back on." if days == 0 else f"Paused until {relative_time(until)}."
+        )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
 
-    @helper.command(name="settings", description="Your topics, time zone and waking hours (no options: show them)")
+    @helper.command(
+        name="settings", description="Your topics, time zone and waking hours (no options: show them)"
+    )
     @app_commands.describe(
         timezone="Your IANA time zone, e.g. Europe/Paris",
         start_hour="Local hour your waking hours start (0-23)",
@@ -210,7 +221,9 @@ class NudgeCog(commands.Cog):
                 active_end_hour=end_hour,
                 topics=topics,
             )
-        await interaction.response.send_message(embed=helper_embed(info), ephemeral=True, allowed_mentions=no_mentions())
+        await interaction.response.send_message(
+            embed=helper_embed(info), ephemeral=True, allowed_mentions=no_mentions()
+        )
 
     # --- moderators ---------------------------------------------------------------
 
@@ -272,7 +285,9 @@ class NudgeCog(commands.Cog):
 
     # --- buttons ----------------------------------------------------------------
 
-    async def on_still_needed(self, interaction: discord.Interaction[Any], choice: str, question_id: int) -> None:
+    async def on_still_needed(
+        self, interaction: discord.Interaction[Any], choice: str, question_id: int
+    ) -> None:
         guild_id = guild_id_of(interaction)
         moderator = has_moderator_permission(interaction)
         questions = require_service(self.bot, "questions")
@@ -280,7 +295,9 @@ class NudgeCog(commands.Cog):
         if question.asker_id != interaction.user.id and not moderator:
             raise InvalidInput("Only the member who asked (or a moderator) can answer this.")
         if choice == "solved":
-            await questions.resolve(guild_id, question_id, by_user_id=interaction.user.id, moderator=moderator)
+            await questions.resolve(
+                guild_id, question_id, by_user_id=interaction.user.id, moderator=moderator
+            )
             text = "Marked as solved. Glad it worked out!"
         else:
             text = "Got it: the question stays open and listed for helpers."
@@ -302,10 +319,14 @@ class NudgeCog(commands.Cog):
         try:
             message = await self._send(action)
         except (discord.Forbidden, discord.NotFound):
-            log.warning("cannot post %s for question %s; not retrying", action.kind, action.question_message_id)
+            log.warning(
+                "cannot post %s for question %s; not retrying", action.kind, action.question_message_id
+            )
             return False
         except discord.HTTPException:
-            log.warning("posting %s for question %s failed; will retry", action.kind, action.question_message_id)
+            log.warning(
+                "posting %s for question %s failed; will retry", action.kind, action.question_message_id
+            )
             await self.service.release(action)
             return False
         if message is None:

@@ -75,9 +75,7 @@ class NudgeSettings:
     min_helper_gap_hours: int = 6
 
     @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any] | None, *, response_target_minutes: int = 30
-    ) -> NudgeSettings:
+    def from_dict(cls, data: Mapping[str, Any] | None, *, response_target_minutes: int = 30) -> NudgeSettings:
         """Missing keys take defaults; `first_after_minutes` defaults to the response target."""
         data = data or {}
         values: dict[str, Any] = {}

@@ -123,7 +123,9 @@ class NudgeService:
         now = self._clock.now()
         until = now + timedelta(days=days)
         async with self._sessionmaker.begin() as session:
-            await repo.upsert_helper(session, guild_id, user_id, now=now, paused_until=until if days else None)
+            await repo.upsert_helper(
+                session, guild_id, user_id, now=now, paused_until=until if days else None
+            )
         return until
 
     async def update_helper(
@@ -214,7 +216,9 @@ class NudgeService:
     async def _plan_guild(self, guild_id: int, now: datetime) -> list[NudgeLadderAction]:
         async with self._sessionmaker() as session:
             config = await repo.guild_config(session, guild_id)
-            settings = NudgeSettings.from_dict(config.nudges, response_target_minutes=config.response_target_minutes)
+            settings = NudgeSettings.from_dict(
+                config.nudges, response_target_minutes=config.response_target_minutes
+            )
             if not settings.enabled:
                 return []
             start = now - settings.max_age
@@ -225,7 +229,9 @@ class NudgeService:
             sent = await repo.sent_steps(session, [q.message_id for q in questions])
             has_channel = config.help_wanted_channel_id is not None
             due_steps = [
-                ladder_step_due(q, sent.get(q.message_id, ()), now, settings, has_help_wanted_channel=has_channel)
+                ladder_step_due(
+                    q, sent.get(q.message_id, ()), now, settings, has_help_wanted_channel=has_channel
+                )
                 for q in questions
             ]
             if not any(step is not None for step in due_steps):

@@ -14,15 +14,17 @@ from typing import Any
 import discord
 import pytest
 import pytest_asyncio
+from discord import app_commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.db.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
 from bot.core.facts import QuestionFact
+from bot.core.safety import has_live_mention
 from bot.db.base import Base
-from bot.db.models.core import Question, QuestionResponder
+from bot.db.models.core import GuildSettings, Question, QuestionResponder
 from bot.db.session import create_engine, database_url, make_sessionmaker
 from bot.runtime.bot import HearthBot
-from bot.services.errors import NotFound
+from bot.services.errors import InvalidInput, NotFound
 from bot.services.nudges import NudgeService
 from tests.cogs.simworld import HearthWorld, RecordingServices, SimcordClock
 
@@ -192,7 +194,9 @@ async def test_ladder_nudges_once_then_checks_and_the_button_resolves(
     assert await restarted.due(hearth_bot.clock.now()) == []
 
 
-async def test_buttons_work_after_a_restart(hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any) -> None:
+async def test_buttons_work_after_a_restart(
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+) -> None:
     """A button on an old message still works: its custom_id carries the question id."""
     question = await hearth.alice.send(hearth.help, "Where is the config file?")
     await store_question(hearth_services, question)
@@ -202,7 +206,9 @@ async def test_buttons_work_after_a_restart(hearth: HearthWorld, hearth_bot: Hea
     view.add_item(StillNeededButton("solved", question.id))
     channel = hearth_bot.get_channel(hearth.help.id)
     assert isinstance(channel, discord.TextChannel)
-    old = await channel.send("is this still needed?", view=view, allowed_mentions=discord.AllowedMentions.none())
+    old = await channel.send(
+        "is this still needed?", view=view, allowed_mentions=discord.AllowedMentions.none()
+    )
     view.stop()  # the view object is gone; only the dynamic item registration remains
     await hearth.env.settle()
     result = await hearth.alice.click(old, label="Solved")
@@ -210,7 +216,9 @@ async def test_buttons_work_after_a_restart(hearth: HearthWorld, hearth_bot: Hea
     assert hearth_services.questions.resolved == [(question.id, hearth.alice.id)]
 
 
-async def test_an_answer_stops_the_ladder(hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any) -> None:
+async def test_an_answer_stops_the_ladder(
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+) -> None:
     await quick_ladder(hearth)
     await helper_awake_now(hearth, hearth.carol, topics="python")
     question = await hearth.alice.send(hearth.help, "How do I install python on windows?")
@@ -243,10 +251,20 @@ async def test_paused_or_departed_helpers_are_not_nudged(
 async def test_helper_settings_and_moderator_settings(
     hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
 ) -> None:
-    shown = await hearth.bob.slash(hearth.help, "helper settings", timezone="Europe/Paris", start_hour=9, end_hour=22)
+    shown = await hearth.bob.slash(
+        hearth.help, "helper settings", timezone="Europe/Paris", start_hour=9, end_hour=22
+    )
     assert "Europe/Paris" in text_of(shown)
     info = await hearth_services.nudges.helper(hearth.guild.id, hearth.bob.id)
     assert (info.timezone, info.active_start_hour, info.active_end_hour) == ("Europe/Paris", 9, 22)
+    bad = await hearth.bob.slash(hearth.help, "helper settings", timezone="Mars/Olympus_Mons")
+    assert bad.ephemeral and "Unknown time zone" in text_of(bad)
+    half = await hearth.bob.slash(hearth.help, "helper settings", start_hour=7)
+    assert half.ephemeral and "both" in text_of(half)
+    errors = hearth.env.errors
+    assert len(errors) == 2 and all(isinstance(getattr(e, "original", e), InvalidInput) for e in errors)
+    unchanged = await hearth_services.nudges.helper(hearth.guild.id, hearth.bob.id)
+    assert unchanged == info
 
     assert "nudges set" not in hearth.alice.available_commands(hearth.help)
     saved = await hearth.moderator.slash(hearth.help, "nudges set", daily_cap=4, helpers_per_nudge=1)
@@ -270,3 +288,38 @@ async def test_no_nudge_outside_the_helpers_waking_hours(
     await hearth.env.advance_time(4 * MINUTE)
     await poll(hearth, hearth_bot)
     assert bot_messages(hearth.help, hearth_bot) == []
+
+
+async def test_listing_goes_to_the_help_wanted_channel_without_pings(
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+) -> None:
+    await quick_ladder(hearth)
+    async with hearth_services.sessionmaker.begin() as session:
+        settings = await session.get(GuildSettings, hearth.guild.id)
+        if settings is None:
+            settings = GuildSettings(guild_id=hearth.guild.id)
+            session.add(settings)
+        settings.help_wanted_channel_id = hearth.general.id
+    question = await hearth.alice.send(hearth.help, "Why does @everyone get pinged by my bot <@&123>?")
+    await store_question(hearth_services, question, topics=("pings",))
+    await hearth.env.advance_time(6 * MINUTE)  # nobody is a helper: the nudge had no one to invite
+    await poll(hearth, hearth_bot)
+    [listing] = bot_messages(hearth.general, hearth_bot)
+    assert listing.mentions == [] and not listing.mention_everyone and listing.role_mentions == []
+    [embed] = listing.embeds
+    assert embed.title == "Help wanted"
+    assert embed.description is not None and str(question.id) in embed.description
+    assert has_live_mention(embed.description) is False
+    assert bot_messages(hearth.help, hearth_bot) == []
+
+
+async def test_moderator_settings_refuse_members_at_runtime(
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+) -> None:
+    root = hearth.env.backend.find_command("nudges", hearth.guild.id, type=1)
+    assert root is not None
+    hearth.guild.set_command_permissions(int(root["id"]), {hearth.alice: True})  # an admin shows it to her
+    refused = await hearth.alice.slash(hearth.help, "nudges set", daily_cap=9)
+    assert refused.ephemeral and "Manage Server" in text_of(refused)
+    assert (await hearth_services.nudges.settings(hearth.guild.id)).daily_cap == 2
+    assert [type(e) for e in hearth.env.errors] == [app_commands.MissingPermissions]

@@ -249,7 +249,13 @@ def test_plan_builds_records_for_each_kind() -> None:
         }
     ]
     listing = plan_actions(
-        [q], {1000: ["nudge"]}, [], {}, START + timedelta(hours=2), settings, help_wanted_channel_id=HELP_WANTED
+        [q],
+        {1000: ["nudge"]},
+        [],
+        {},
+        START + timedelta(hours=2),
+        settings,
+        help_wanted_channel_id=HELP_WANTED,
     )
     assert isinstance(listing[0], HelpWantedListing)
     assert listing[0].to_record()["channel_id"] == str(HELP_WANTED)

@@ -84,7 +84,9 @@ async def test_join_leave_pause_and_settings(sm: async_sessionmaker[AsyncSession
     until = await service.pause(GUILD, 7, 3)
     assert until == T0 + timedelta(days=3)
     assert (await service.helper(GUILD, 7)).paused_until == until  # type: ignore[union-attr]
-    updated = await service.update_helper(GUILD, 7, timezone="Europe/Paris", active_start_hour=9, active_end_hour=23)
+    updated = await service.update_helper(
+        GUILD, 7, timezone="Europe/Paris", active_start_hour=9, active_end_hour=23
+    )
     assert (updated.timezone, updated.active_start_hour, updated.active_end_hour) == ("Europe/Paris", 9, 23)
     with pytest.raises(NudgeInputError):
         await service.update_helper(GUILD, 7, timezone="Mars/Olympus")
@@ -105,7 +107,9 @@ async def test_join_leave_pause_and_settings(sm: async_sessionmaker[AsyncSession
     assert (await service.settings(GUILD)).daily_cap == 3
 
 
-async def test_ladder_is_claimed_exactly_once_even_after_a_restart(sm: async_sessionmaker[AsyncSession]) -> None:
+async def test_ladder_is_claimed_exactly_once_even_after_a_restart(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
     clock = FakeClock(T0)
     await with_help_wanted(sm)
     service = NudgeService(sm, clock)
@@ -150,7 +154,9 @@ async def test_two_processes_polling_together_post_once(sm: async_sessionmaker[A
     assert claimed == len(steps) >= 1
 
 
-async def test_answer_stops_the_ladder_and_counts_for_the_digest(sm: async_sessionmaker[AsyncSession]) -> None:
+async def test_answer_stops_the_ladder_and_counts_for_the_digest(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
     clock = FakeClock(T0)
     await with_help_wanted(sm)
     service = NudgeService(sm, clock)
@@ -201,7 +207,9 @@ async def test_caps_hold_across_polls(sm: async_sessionmaker[AsyncSession]) -> N
 async def test_assume_opt_in_uses_history(sm: async_sessionmaker[AsyncSession]) -> None:
     old = T0 - timedelta(days=3)
     await add_question(sm, 1, asked_at=old, status="answered", responders=(21,), topics=("python",))
-    await add_question(sm, 2, asked_at=old, status="answered", responders=(22,), topics=("cooking",), channel=55)
+    await add_question(
+        sm, 2, asked_at=old, status="answered", responders=(22,), topics=("cooking",), channel=55
+    )
     await add_question(sm, 3)
     now = T0 + timedelta(minutes=30)
     assert await NudgeService(sm, FakeClock(now)).due(now) == []

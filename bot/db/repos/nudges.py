@@ -224,7 +224,10 @@ async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime)
     if isinstance(action, NudgeAction) and action.helper_ids:
         await session.execute(
             insert(NudgeTarget),
-            [{"nudge_id": nudge_id, "user_id": uid, "guild_id": action.guild_id} for uid in action.helper_ids],
+            [
+                {"nudge_id": nudge_id, "user_id": uid, "guild_id": action.guild_id}
+                for uid in action.helper_ids
+            ],
         )
     return True
 
@@ -252,7 +255,9 @@ async def release(session: AsyncSession, question_message_id: int, step: str) ->
         await session.flush()
 
 
-async def nudge_stats(session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+async def nudge_stats(
+    session: AsyncSession, guild_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
     """(nudges sent in [start, end), of which a nudged helper later answered the question)."""
     answered_by_target = exists().where(
         QuestionResponder.question_id == Nudge.question_message_id,
