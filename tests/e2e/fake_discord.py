@@ -175,6 +175,7 @@ class FakeDiscord:
                 "locale": "en-US",
                 "guild_locale": "en-US",
                 "entitlements": [],
+                "attachment_size_limit": 10 * 1024 * 1024,
                 "authorizing_integration_owners": {"0": str(self.guild.id)},
                 "context": 0,
                 "data": {
@@ -245,10 +246,7 @@ class FakeDiscord:
             url = f"ws://127.0.0.1:{self.port}/"
             return _json({"url": url, "shards": 1, "session_start_limit": _start_limit()})
         if parts[:1] == ["applications"] and parts[2:3] == ["commands"] and method == "PUT":
-            self.commands = [
-                {**c, "id": str(self.ids.next()), "application_id": str(self.app_id), "version": "1"}
-                for c in call.body or []
-            ]
+            self.commands = [self._registered(c) for c in call.body or []]
             return _json(self.commands)
         if parts[:1] == ["applications"] and parts[2:3] == ["commands"] and method == "GET":
             return _json(self.commands)
@@ -261,6 +259,16 @@ class FakeDiscord:
         if parts[:1] == ["guilds"] and parts[2:] == ["threads", "active"]:
             return _json({"threads": [], "members": []})
         return None
+
+    def _registered(self, command: dict[str, Any]) -> dict[str, Any]:
+        defaults: dict[str, Any] = {"description": "", "options": [], "type": 1, "nsfw": False}
+        return {
+            **defaults,
+            **command,
+            "id": str(self.ids.next()),
+            "application_id": str(self.app_id),
+            "version": "1",
+        }
 
     def _application(self) -> dict[str, Any]:
         return {
