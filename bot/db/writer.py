@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, case, delete
+from sqlalchemy import Table, case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
 from bot.db.models.core import Interaction, Member, Message, Question, QuestionResponder
+from bot.db.repos import sql_earlier, sql_later
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,6 @@ def _left_after_join(joined: datetime | None, left: datetime | None) -> datetime
     if joined is not None and left is not None and joined > left:
         return None
     return left
-
-
-def _sql_later(a: Any, b: Any) -> ColumnElement[Any]:
-    return case((a.is_(None), b), (b.is_(None), a), (b > a, b), else_=a)
-
-
-def _sql_earlier(a: Any, b: Any) -> ColumnElement[Any]:
-    return case((a.is_(None), b), (b.is_(None), a), (b < a, b), else_=a)
 
 
 @dataclass
@@ -273,7 +266,8 @@ class BatchedWriter:
                 await conn.execute(stmt, rows)
                 return
             table = stmt.table
-            processors = [table.c[name].type.bind_processor(self._engine.dialect) for name in order]
+            dialect = self._engine.dialect
+            processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
             plan = (compiled.string, list(zip(order, processors, strict=True)), stmt)
             self._compiled[cache_key] = plan
         sql, columns, _ = plan
@@ -313,8 +307,8 @@ class BatchedWriter:
     async def _upsert_members(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         ins = self._insert(MEMBERS)
         old, new = MEMBERS.c, ins.excluded
-        joined = _sql_later(old.joined_at, new.joined_at)
-        left = _sql_later(old.left_at, new.left_at)
+        joined = sql_later(old.joined_at, new.joined_at)
+        left = sql_later(old.left_at, new.left_at)
         stmt = ins.on_conflict_do_update(
             index_elements=["guild_id", "user_id"],
             set_={
@@ -323,8 +317,8 @@ class BatchedWriter:
                 "left_at": case(
                     (joined.is_not(None) & left.is_not(None) & (joined > left), None), else_=left
                 ),
-                "first_seen_at": _sql_earlier(old.first_seen_at, new.first_seen_at),
-                "last_seen_at": _sql_later(old.last_seen_at, new.last_seen_at),
+                "first_seen_at": sql_earlier(old.first_seen_at, new.first_seen_at),
+                "last_seen_at": sql_later(old.last_seen_at, new.last_seen_at),
             },
         )
         await conn.execute(stmt, rows)

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.facts import Fact
+from bot.db.models import Base
+from bot.db.repos import interests, members, settings
+from bot.db.repos.members import member_tables, user_columns
+from bot.db.repos.privacy import covered_tables, delete_member_data
+from bot.db.writer import BatchedWriter
+from tests.db.factories import GUILD, at, member, message, question, reply
+
+SM = async_sessionmaker[AsyncSession]
+ME, OTHER, THIRD = 5, 6, 7
+
+
+async def rows_mentioning(engine: AsyncEngine, guild_id: int, user_id: int) -> dict[str, int]:
+    """Rows in any table (found from the metadata) whose user columns hold `user_id`."""
+    found: dict[str, int] = {}
+    async with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            columns = user_columns(table)
+            if not columns:
+                continue
+            stmt = select(table).where(or_(*(c == user_id for c in columns)))
+            if "guild_id" in table.c:
+                stmt = stmt.where(table.c.guild_id == guild_id)
+            count = len((await conn.execute(stmt)).all())
+            if count:
+                found[table.name] = count
+    return found
+
+
+def world() -> list[Fact]:
+    q_mine = question(1, ME, 0, responders=(OTHER, THIRD))
+    q_other = question(3, OTHER, 2, responders=(ME,))
+    return [
+        member(ME, 0, joined=0),
+        member(OTHER, 0),
+        member(THIRD, 0),
+        message(1, ME, 0, is_question=True),
+        q_mine,
+        message(2, OTHER, 1),
+        reply(2, OTHER, ME, 1, 1),
+        message(3, OTHER, 2, is_question=True),
+        q_other,
+        message(4, ME, 3),
+        reply(4, ME, OTHER, 3, 3),
+        message(5, THIRD, 4),
+        reply(5, THIRD, OTHER, 3, 4),
+        # the same member in another server is untouched
+        member(ME, 0, guild=GUILD + 1),
+        message(50, ME, 0, guild=GUILD + 1),
+    ]
+
+
+async def seed(engine: AsyncEngine, sessionmaker: SM) -> None:
+    writer = BatchedWriter(engine)
+    await writer.write(world())
+    await writer.close()
+    async with sessionmaker() as session:
+        await interests.add_interest(session, GUILD, ME, "chess")
+        await interests.add_interest(session, GUILD, OTHER, "chess")
+        await settings.update_settings(session, GUILD, help_channel_ids=[10])
+        await session.execute(
+            Base.metadata.tables["questions"]
+            .update()
+            .where(Base.metadata.tables["questions"].c.message_id == 3)
+            .values(status="resolved", resolved_by=ME, resolved_at=at(9))
+        )
+        await session.commit()
+
+
+async def test_every_table_with_a_member_column_is_covered() -> None:
+    names = set(covered_tables())
+    for table in member_tables():
+        assert table.name in names
+    assert {"members", "messages", "interactions", "questions", "question_responders", "interests"} <= names
+
+
+async def test_delete_leaves_no_row_mentioning_the_member(engine: AsyncEngine, sessionmaker: SM) -> None:
+    await seed(engine, sessionmaker)
+    before = await rows_mentioning(engine, GUILD, ME)
+    assert before == {
+        "members": 1,
+        "messages": 2,
+        "interactions": 2,
+        "questions": 2,  # asked one, resolved another
+        "question_responders": 1,
+        "interests": 1,
+    }
+
+    async with sessionmaker() as session:
+        counts = await delete_member_data(session, GUILD, ME)
+        await session.commit()
+
+    assert await rows_mentioning(engine, GUILD, ME) == {}
+    assert counts["members"] == 1 and counts["messages"] == 2 and counts["interactions"] == 2
+    assert counts["questions"] == 2  # one deleted, one with resolved_by cleared
+    assert counts["question_responders"] == 3  # responders of the deleted question + their answer elsewhere
+    assert counts["interests"] == 1
+    assert set(counts) >= set(covered_tables())
+
+    # everyone else's data stays: the other question (no longer naming who resolved it), the
+    # interaction between the two others, their interests, and the member in the other server
+    others: dict[str, Any] = await rows_mentioning(engine, GUILD, OTHER)
+    assert others == {"members": 1, "messages": 2, "interactions": 1, "questions": 1, "interests": 1}
+    async with engine.connect() as conn:
+        q = (await conn.execute(select(Base.metadata.tables["questions"]))).one()
+        assert (q.message_id, q.status, q.resolved_by) == (3, "resolved", None)
+    assert await rows_mentioning(engine, GUILD + 1, ME) == {"members": 1, "messages": 1}
+
+    async with sessionmaker() as session:  # deleting again finds nothing
+        again = await delete_member_data(session, GUILD, ME)
+        await session.commit()
+    assert sum(again.values()) == 0
+
+
+async def test_opt_out_can_be_kept_after_deleting(engine: AsyncEngine, sessionmaker: SM) -> None:
+    await seed(engine, sessionmaker)
+    async with sessionmaker() as session:
+        await members.set_opt_out(session, GUILD, ME, True)
+        await delete_member_data(session, GUILD, ME)
+        await members.set_opt_out(session, GUILD, ME, True)
+        await session.commit()
+        assert await members.opted_out_ids(session, GUILD) == {ME}
+    assert await rows_mentioning(engine, GUILD, ME) == {"members": 1}
