@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.clock import Clock
 from bot.core.nudges import NudgeLadderAction, NudgeSettings, ladder_step_due, plan_actions
 from bot.db.repos import nudges as repo
+from bot.db.repos.nudge_candidates import helper_profiles
 from bot.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ class NudgeService:
             candidates: list[Any] = []
             history: dict[int, list[datetime]] = {}
             if "nudge" in due_steps:
-                candidates = await repo.helper_profiles(
+                candidates = await helper_profiles(
                     session,
                     guild_id,
                     default_timezone=config.timezone,
