@@ -27,6 +27,10 @@ STORED_NOTE = (
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return ", ".join(value) if value else "none"
     if isinstance(value, list | tuple | set | frozenset):
         return f"{len(value)} item(s)"
     if isinstance(value, dict):

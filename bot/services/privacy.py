@@ -6,15 +6,22 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
+from bot.core.events import Event, MessageDeleted
 from bot.db.repos import members as member_repo
 from bot.db.repos import privacy as privacy_repo
 
 OnChange = Callable[[int], Awaitable[Any]]
+
+
+class PipelineLike(Protocol):
+    async def handle(self, event: Event) -> Any: ...
+
+    async def flush(self) -> None: ...
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,13 +53,17 @@ class PrivacyService:
         clock: Clock,
         *,
         on_change: OnChange | None = None,
+        pipeline: PipelineLike | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._on_change = on_change
+        self._pipeline = pipeline
 
     async def summary(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member in this server (ids, times, counts; no message text)."""
+        if self._pipeline is not None:
+            await self._pipeline.flush()
         async with self._sessionmaker() as session:
             data = await member_repo.member_summary(session, guild_id, user_id)
         return dict(data)
@@ -72,7 +83,25 @@ class PrivacyService:
             return user_id in await member_repo.opted_out_ids(session, guild_id)
 
     async def delete(self, guild_id: int, user_id: int) -> DeletionReport:
-        """Remove the member's rows from every table of this server (opt-out is kept if set)."""
+        """Remove the member's rows from every table of this server (opt-out is kept if set).
+
+        Buffered facts are written first (or they would bring rows back), and the engine is told
+        that the member's questions are gone so it does not write them again.
+        """
+        if self._pipeline is not None:
+            await self._pipeline.flush()
+            summary = await self.summary(guild_id, user_id)
+            now = self._clock.now()
+            for question in summary.get("questions_asked") or []:
+                await self._pipeline.handle(
+                    MessageDeleted(
+                        guild_id=guild_id,
+                        channel_id=int(question["channel_id"]),
+                        message_id=int(question["message_id"]),
+                        deleted_at=now,
+                    )
+                )
+            await self._pipeline.flush()
         async with self._sessionmaker() as session:
             was_opted_out = user_id in await member_repo.opted_out_ids(session, guild_id)
             counts = await privacy_repo.delete_member_data(session, guild_id, user_id)

@@ -146,7 +146,7 @@ class SettingsService:
             current = await settings_repo.get_settings(session, guild_id)
             updates = self.validate(current, change)
             if updates:
-                await settings_repo.update_settings(session, guild_id, **updates)
+                await settings_repo.update_settings(session, guild_id, updated_at=self._clock.now(), **updates)
                 await session.commit()
             fresh = await settings_repo.get_settings(session, guild_id)
         if updates and self._on_change is not None:
