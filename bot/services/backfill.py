@@ -177,7 +177,7 @@ class BackfillService:
         report: BackfillReport,
         progress: ProgressCallback | None,
     ) -> None:
-        newest: int | None = after_id if after_id > snowflake_at(target_after) else None
+        newest = after_id  # everything up to here is read (the window's floor on a first run)
         async for page in source.pages(channel, after_id):
             if page.events:
                 await self.pipeline.handle_many(page.events)

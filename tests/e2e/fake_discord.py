@@ -119,7 +119,7 @@ class FakeDiscord:
         reply_to: dict[str, Any] | None = None,
         mentions: list[FakeUser] | None = None,
     ) -> dict[str, Any]:
-        data = self._store_message(user, channel.id, content, reference=reply_to, mentions=mentions)
+        data = self.store_message(user, channel.id, content, reference=reply_to, mentions=mentions)
         await self.gateway.dispatch("MESSAGE_CREATE", data)
         return data
 
@@ -190,7 +190,7 @@ class FakeDiscord:
         return str(interaction_id)
 
     # --- REST ------------------------------------------------------------------------------
-    def _store_message(
+    def store_message(
         self,
         author: FakeUser,
         channel_id: int,
@@ -296,7 +296,7 @@ class FakeDiscord:
                     headers,
                 )
             body = call.body or {}
-            data = self._store_message(
+            data = self.store_message(
                 self.bot_user, channel_id, body.get("content") or "", embeds=body.get("embeds")
             )
             return _json(data)
