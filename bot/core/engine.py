@@ -182,33 +182,39 @@ class Engine:
         help_channel = ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids
         shaped = looks_like_question(ev.content, help_channel=help_channel)
         explicit = bool(targets) or text.starts_with_address(ev.content)
+        words = text.content_words(ev.content)
         if not targets and not explicit:
             if thread is not None and thread.owner_id == author and thread.root_message_id is not None:
                 parent_id = thread.root_message_id
             else:
-                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped)
+                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped, words=words)
                 if inferred is not None and self._counts(inferred.user_id, rules):
                     targets.append(inferred)
 
         parent = self._index.get(parent_id) if parent_id is not None else None
         msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._name_key(ev.author_name),
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
-                  question_id=parent.question_id if parent is not None else None)
+                  question_id=parent.question_id if parent is not None else None, shaped=shaped, words=words,
+                  explicit=explicit)
         if parent is None and thread is not None and thread.root_message_id in self._questions:
             msg.question_id = thread.root_message_id
-
         facts: list[Fact] = []
         new_question = self._starts_question(ev, rules, msg, shaped, explicit, thread)
         if new_question is not None:
             msg.question_id = ev.message_id
             msg.is_question = True
             self._questions[ev.message_id] = new_question
+        asked = self._questions.get(msg.question_id) if msg.question_id is not None else None
+        msg.asks = asked is not None and asked.asker_id == author
         facts.append(MessageFact(ev.guild_id, ev.channel_id, ev.message_id, author, ev.created_at,
                                  ev.parent_channel_id, is_question=msg.is_question))
         for t in targets:
             facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, author, t.user_id,
                                          t.message_id, t.kind, ev.created_at))
-            flow.link(author, t.user_id, ts, ev.message_id)
+            flow.link(author, t.user_id, ts, ev.message_id, explicit=t.kind != "inferred" or t.named)
+            answered = self._index.get(t.message_id) if t.message_id is not None else None
+            if answered is not None:
+                answered.answered = True
         if new_question is not None:
             facts.append(new_question.to_fact())
         elif msg.question_id is not None and (targets or parent_id is not None):

@@ -19,9 +19,20 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.core import text
+from bot.core.conv_model import LinkModel, Observation, choose
 from bot.core.facts import InteractionKind
+
+
+@lru_cache(maxsize=1)
+def shipped_link_model() -> LinkModel | None:
+    """The fitted scorer shipped with the package (None if its weights file is missing)."""
+    try:
+        return LinkModel.load()
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,7 @@ class FlowParams:
     prefer_open_question: bool = False
     fresh_question_words: int = 10
     idle_seconds: float = 600.0
+    link_model: LinkModel | None = None
 
 
 @dataclass(slots=True)
@@ -59,6 +71,10 @@ class Msg:
     question_id: int | None = None
     is_question: bool = False
     answered: bool = False
+    shaped: bool = False  # question-shaped text (tracked as a question or not)
+    explicit: bool = False  # addressed someone by reply, mention or a leading @name
+    asks: bool = False  # part of a question this author asked
+    words: frozenset[str] | None = None  # content words, kept only while in the channel window
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,7 @@ class Target:
     user_id: int
     message_id: int | None
     kind: InteractionKind
+    named: bool = False  # an unaddressed message that names its target ("bob: try this")
 
 
 @dataclass(slots=True)
@@ -74,6 +91,7 @@ class Partner:
     ts: float
     message_id: int
     seq: int
+    explicit: bool = True  # they addressed each other (reply, mention, typed name), not inferred
 
 
 @dataclass(slots=True)
@@ -92,7 +110,7 @@ class ChannelFlow:
         limit = self.params.window_messages
         horizon = msg.ts - self.params.window_seconds
         while self.messages and (len(self.messages) > limit or self.messages[0].ts < horizon):
-            self.messages.popleft()
+            self.messages.popleft().words = None
         if msg.name is not None:
             self.names[msg.name] = msg
         if len(self.partners) > 4 * limit or len(self.names) > 4 * limit:
@@ -123,10 +141,10 @@ class ChannelFlow:
                 break
         self.names = {m.name: m for m in self.messages if m.name is not None}
 
-    def link(self, a: int, b: int, ts: float, message_id: int) -> None:
+    def link(self, a: int, b: int, ts: float, message_id: int, explicit: bool = True) -> None:
         """`a` and `b` just exchanged a message: each is the other's current partner."""
-        self.partners[a] = Partner(b, ts, message_id, self.seq)
-        self.partners[b] = Partner(a, ts, message_id, self.seq)
+        self.partners[a] = Partner(b, ts, message_id, self.seq, explicit)
+        self.partners[b] = Partner(a, ts, message_id, self.seq, explicit)
 
 
 def target_message(flow: ChannelFlow, user_id: int) -> int | None:
@@ -167,14 +185,36 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
     return None
 
 
+def _scored(
+    flow: ChannelFlow, model: LinkModel, author_id: int, ts: float, content: str, is_question: bool,
+    words: frozenset[str],
+) -> tuple[Target | None, int | None]:
+    obs = Observation(author_id, ts, is_question, text.is_acknowledgement(content), text.is_appeal(content),
+                      len(content.split()), words)
+    if is_question and obs.words >= flow.params.fresh_question_words:
+        return None, None  # a full question, or a call on everyone, opens a new conversation
+    chosen = choose_link(model, flow, obs)
+    if chosen is not None:
+        best = chosen[0]
+        return Target(best.author_id, best.message_id, "inferred"), best.message_id
+    own_last = flow.last_by(author_id)
+    return None, own_last.message_id if own_last is not None else None
+
+
+choose_link = choose
+
+
 def infer_flow(
-    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool
+    flow: ChannelFlow, author_id: int, ts: float, content: str, *, is_question: bool,
+    words: frozenset[str] = frozenset(),
 ) -> tuple[Target | None, int | None]:
     """The member an unaddressed message responds to (or None), and the message it continues."""
     p = flow.params
     named = named_participant(flow, author_id, content)
     if named is not None:
-        return Target(named.author_id, named.message_id, "inferred"), named.message_id
+        return Target(named.author_id, named.message_id, "inferred", named=True), named.message_id
+    if p.link_model is not None:
+        return _scored(flow, p.link_model, author_id, ts, content, is_question, words)
     if is_question and len(content.split()) >= p.fresh_question_words:
         return None, None
     own_last: Msg | None = None

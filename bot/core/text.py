@@ -135,6 +135,31 @@ def topics(content: str, limit: int = 5) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_APPEAL = re.compile(
+    r"\b(?:any ?(?:one|body)|some ?(?:one|body)|every ?(?:one|body)|guys|folks|people|all)\b"
+    r"|^\s*(?:hi|hello|hey|hiya|yo|greetings|good (?:morning|evening|afternoon))\b",
+    re.IGNORECASE,
+)
+
+
+def is_appeal(content: str) -> bool:
+    """The message calls on everyone present ("anyone know...", "can someone", "hi all")."""
+    return _APPEAL.search(strip_leading_address(content)) is not None
+
+
+def content_words(content: str, limit: int = 24) -> frozenset[str]:
+    """The distinct content words of a message (lowercase, stop words and short words dropped)."""
+    prose = strip_code_and_urls(content).lower()
+    found: set[str] = set()
+    for word in _WORD.findall(prose):
+        word = word.strip("._-")
+        if len(word) >= 3 and word not in _STOP_WORDS:
+            found.add(word)
+            if len(found) == limit:
+                break
+    return frozenset(found)
+
+
 def first_word(content: str) -> str:
     """The first word of a message, lowercased, punctuation around it removed."""
     parts = content.split(None, 1)

@@ -1,0 +1,175 @@
+"""A tiny logistic scorer for unaddressed messages: which recent speaker, if any, does it answer?
+
+For a message nobody addressed explicitly, every other member who spoke recently in the
+channel is a candidate (represented by their latest message). Each candidate gets a few
+explainable features (how long ago and how many turns back they spoke, whether they asked
+a question still waiting for an answer, whether they and the author were addressing each
+other, shared content words, the shape of both messages); a logistic model fitted on
+annotated chat logs (`bench/fit_links.py`) turns them into a probability. The best
+candidate is taken when its probability clears the fitted threshold; otherwise the message
+responds to nobody (a new conversation or the author's own follow-up).
+
+The weights ship as `conv_weights.json` beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.inference import ChannelFlow, Msg
+
+FEATURES: tuple[str, ...] = (
+    "log_gap",  # log(1 + seconds since the candidate's latest message / 10)
+    "turns",  # messages posted since the candidate's latest message / 10
+    "latest_speaker",  # the candidate spoke last (just before this message)
+    "cand_question",  # the candidate's latest message is question-shaped
+    "cand_open_question",  # ...and nobody has responded to it yet
+    "cand_addressed_author",  # the candidate's latest message addressed the author
+    "author_addressed_cand",  # the author's previous message addressed the candidate
+    "partners",  # the two were the latest exchange of either of them
+    "cand_addressed_other",  # the candidate's latest message explicitly addressed a third member
+    "msg_question",  # this message is question-shaped
+    "msg_log_words",  # log(1 + words in this message)
+    "msg_ack",  # a short acknowledgement ("thanks", "ok", "yes")
+    "author_recent",  # the author spoke in the last 3 minutes
+    "author_new",  # the author has not spoken in the channel's recent window
+    "overlap",  # share of this message's content words also in the candidate's message
+    "since_author",  # the candidate spoke after the author's previous message
+    "cand_thread_asker",  # the candidate's latest message belongs to a question they asked
+    "msg_appeal",  # this message calls on everyone ("anyone know", "can someone", "hi all")
+    "new_to_question",  # the author had not spoken and the candidate asked an unanswered question
+    "partner_gap",  # partners x log_gap: an exchange fades with time
+    "inferred_partners",  # partners only by an earlier inferred link (weaker evidence)
+)
+
+CANDIDATE_MESSAGES = 12  # look this many messages back
+CANDIDATE_SECONDS = 900.0  # ...and no further back than this
+WEIGHTS_FILE = Path(__file__).with_name("conv_weights.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What the scorer knows about the message being placed."""
+
+    author_id: int
+    ts: float
+    is_question: bool
+    is_ack: bool
+    is_appeal: bool
+    words: int
+    content_words: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkModel:
+    """Logistic weights (one per feature, in `FEATURES` order), a bias and a decision threshold."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def logit(self, x: Iterable[float]) -> float:
+        return self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
+
+    def probability(self, x: Iterable[float]) -> float:
+        z = self.logit(x)
+        return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> LinkModel:
+        names = data.get("features")
+        raw = data.get("weights")
+        if names != list(FEATURES) or not isinstance(raw, dict):
+            raise ValueError("weights file does not match the feature list")
+        weights = tuple(float(raw[name]) for name in FEATURES)
+        bias = data.get("bias", 0.0)
+        threshold = data.get("threshold", 0.5)
+        if not isinstance(bias, int | float) or not isinstance(threshold, int | float):
+            raise ValueError("bias and threshold must be numbers")
+        return cls(weights, float(bias), float(threshold))
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> LinkModel:
+        loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_dict(loaded)
+
+
+def candidates(flow: ChannelFlow, obs: Observation) -> list[tuple[Msg, list[float]]]:
+    """Each other recent speaker's latest message with its feature vector, newest first."""
+    author = obs.author_id
+    own_last: Msg | None = None
+    for msg in flow.recent():
+        if msg.author_id == author:
+            own_last = msg
+            break
+    partner = flow.partners.get(author)
+    out: list[tuple[Msg, list[float]]] = []
+    seen: set[int] = set()
+    own_targets = own_last.targets if own_last is not None else ()
+    author_recent = 1.0 if own_last is not None and obs.ts - own_last.ts <= 180.0 else 0.0
+    author_new = 1.0 if own_last is None else 0.0
+    msg_words = math.log1p(obs.words)
+    n_words = len(obs.content_words)
+    for i, msg in enumerate(flow.recent()):
+        gap = obs.ts - msg.ts
+        if i >= CANDIDATE_MESSAGES or gap > CANDIDATE_SECONDS:
+            break
+        user = msg.author_id
+        if user == author or user in seen:
+            continue
+        seen.add(user)
+        cand_partner = flow.partners.get(user)
+        mine = partner is not None and partner.user_id == user
+        theirs = cand_partner is not None and cand_partner.user_id == author
+        partners = (mine and partner is not None and partner.explicit) or (
+            theirs and cand_partner is not None and cand_partner.explicit)
+        inferred_partners = (mine or theirs) and not partners
+        overlap = 0.0
+        if n_words and msg.words:
+            overlap = len(obs.content_words & msg.words) / n_words
+        x_gap = math.log1p(max(gap, 0.0) / 10.0)
+        x = [
+            x_gap,
+            i / 10.0,
+            1.0 if i == 0 else 0.0,
+            1.0 if msg.shaped else 0.0,
+            1.0 if msg.shaped and not msg.answered else 0.0,
+            1.0 if author in msg.targets else 0.0,
+            1.0 if user in own_targets else 0.0,
+            1.0 if partners else 0.0,
+            1.0 if msg.explicit and author not in msg.targets else 0.0,
+            1.0 if obs.is_question else 0.0,
+            msg_words,
+            1.0 if obs.is_ack else 0.0,
+            author_recent,
+            author_new,
+            overlap,
+            1.0 if own_last is None or msg.ts > own_last.ts else 0.0,
+            1.0 if msg.asks else 0.0,
+            1.0 if obs.is_appeal else 0.0,
+            author_new if msg.shaped and not msg.answered else 0.0,
+            x_gap if partners else 0.0,
+            1.0 if inferred_partners else 0.0,
+        ]
+        out.append((msg, x))
+    return out
+
+
+def choose(model: LinkModel, flow: ChannelFlow, obs: Observation) -> tuple[Msg, float] | None:
+    """The candidate message this one most likely answers with its probability, or None."""
+    best: Msg | None = None
+    best_z = -math.inf
+    for msg, x in candidates(flow, obs):
+        z = model.logit(x)
+        if z > best_z:
+            best, best_z = msg, z
+    if best is None:
+        return None
+    cut = math.log(model.threshold / (1.0 - model.threshold))
+    return (best, 1.0 / (1.0 + math.exp(-best_z))) if best_z >= cut else None
