@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from discord import app_commands
 
@@ -70,7 +72,7 @@ def test_refusal_names_the_missing_permission() -> None:
 
 
 def test_service_errors_are_shown_and_bugs_are_not() -> None:
-    command = app_commands.Command(name="x", description="x", callback=_noop)
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(name="x", description="x", callback=_noop)
     shown = app_commands.CommandInvokeError(command, UserFacingError("Nope."))
     assert describe_error(shown) == "Nope."
     bug = app_commands.CommandInvokeError(command, KeyError("secret"))
