@@ -34,8 +34,10 @@ from bot.core.intros import (
     scheduled_at,
     zone,
 )
+from bot.db.repos import intro_outcomes as outcomes
 from bot.db.repos import intros as repo
-from bot.db.repos.intros import GuildIntroConfig, IntroductionRow, IntroMemberRow
+from bot.db.repos.intro_outcomes import IntroductionRow
+from bot.db.repos.intros import GuildIntroConfig, IntroMemberRow
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 
 OwnsGuild = Callable[[int], bool]
@@ -93,7 +95,7 @@ class IntroService:
         async with self._sessionmaker() as session:
             member = await repo.get_member(session, guild_id, user_id)
             interests = await repo.member_interests(session, guild_id, user_id)
-            latest = await repo.latest_for_member(session, guild_id, user_id)
+            latest = await outcomes.latest_for_member(session, guild_id, user_id)
             cfg = await repo.guild_config(session, guild_id)
         return IntroStatus(member, interests, latest, self.next_round_at(cfg, self._clock.now()))
 
@@ -200,7 +202,7 @@ class IntroService:
     async def follow_ups(self, now: datetime, owns_guild: OwnsGuild | None = None) -> list[IntroFollowUp]:
         out: list[IntroFollowUp] = []
         async with self._sessionmaker() as session:
-            pending = await repo.follow_up_candidates(session, now - timedelta(days=1))
+            pending = await outcomes.follow_up_candidates(session, now - timedelta(days=1))
         settings: dict[int, IntroSettings] = {}
         for intro_id, guild_id, created_at in pending:
             if owns_guild is not None and not owns_guild(guild_id):
@@ -210,17 +212,17 @@ class IntroService:
             if now - created_at < timedelta(days=settings[guild_id].follow_up_days):
                 continue
             async with self._sessionmaker() as session, session.begin():
-                if not await repo.claim_follow_up(session, intro_id, now):
+                if not await outcomes.claim_follow_up(session, intro_id, now):
                     continue
-                intro = await repo.get_introduction(session, intro_id)
+                intro = await outcomes.get_introduction(session, intro_id)
                 if intro is None:
                     continue
-                talked = await repo.interacted_since(
+                talked = await outcomes.interacted_since(
                     session, guild_id, intro.members, intro.created_at, intro.thread_id
                 )
                 outcome = outcome_after_follow_up(talked)
                 if intro.outcome == "pending" and talked:
-                    await repo.set_outcome(session, intro_id, outcome, now)
+                    await outcomes.set_outcome(session, intro_id, outcome, now)
                 elif intro.outcome != "pending":
                     outcome = intro.outcome  # type: ignore[assignment]
             out.append(IntroFollowUp(now, guild_id, intro.thread_id, intro_id, intro.members, outcome))
@@ -229,7 +231,7 @@ class IntroService:
     async def expire(self, now: datetime, owns_guild: OwnsGuild | None = None) -> int:
         """Introductions nobody answered after the follow-up become `ignored`."""
         async with self._sessionmaker() as session:
-            stale = await repo.expirable(session, now - timedelta(days=1))
+            stale = await outcomes.expirable(session, now - timedelta(days=1))
         closed = 0
         for intro_id, guild_id, followed_up_at in stale:
             if owns_guild is not None and not owns_guild(guild_id):
@@ -238,34 +240,34 @@ class IntroService:
             if now - followed_up_at < timedelta(days=days):
                 continue
             async with self._sessionmaker() as session, session.begin():
-                await repo.close_ignored(session, intro_id, now)
+                await outcomes.close_ignored(session, intro_id, now)
                 closed += 1
         return closed
 
     async def mark_sent(self, intro_id: int, channel_id: int | None, thread_id: int | None) -> None:
         async with self._sessionmaker() as session, session.begin():
-            await repo.mark_sent(session, intro_id, channel_id, thread_id, self._clock.now())
+            await outcomes.mark_sent(session, intro_id, channel_id, thread_id, self._clock.now())
 
     async def get_introduction(self, intro_id: int) -> IntroductionRow | None:
         async with self._sessionmaker() as session:
-            return await repo.get_introduction(session, intro_id)
+            return await outcomes.get_introduction(session, intro_id)
 
     async def record_response(self, intro_id: int, user_id: int, response: str) -> Outcome:
         """A member pressed We talked / Not yet / Skip; returns the introduction's outcome."""
         if response not in RESPONSES:
             raise InvalidInput("Unknown answer.")
         async with self._sessionmaker() as session, session.begin():
-            intro = await repo.get_introduction(session, intro_id)
+            intro = await outcomes.get_introduction(session, intro_id)
             if intro is None:
                 raise NotFound("That introduction no longer exists.")
-            if not await repo.record_response(session, intro_id, user_id, response):
+            if not await outcomes.record_response(session, intro_id, user_id, response):
                 raise NotAllowed("Only the members of this introduction can answer.")
             responses = dict(intro.responses)
             responses[user_id] = response
             outcome = outcome_from_responses(responses.values())
             if intro.outcome == "interacted":
                 return "interacted"
-            await repo.set_outcome(
+            await outcomes.set_outcome(
                 session, intro_id, outcome, self._clock.now() if outcome != "pending" else None
             )
         return outcome
@@ -276,7 +278,7 @@ class IntroService:
     ) -> tuple[int, int]:
         """(made, took) for the digest: introductions created in [start, end) and those that led
         to a conversation (`talked` or `interacted`)."""
-        return await repo.intro_stats(session, guild_id, start, end)
+        return await outcomes.intro_stats(session, guild_id, start, end)
 
 
 __all__ = ["IntroService", "IntroStatus"]
