@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Down revision: None
-Create Date: 2026-11-23 03:41:27.338694
+Create Date: 2026-11-23 04:00:28.774037
 """
 
 from __future__ import annotations
@@ -44,6 +44,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_channels_guild_id", ["guild_id"], unique=False)
 
     op.create_table(
+        "digests",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("week_key", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("message_id", sa.BigInteger(), autoincrement=False, nullable=True),
+        sa.Column("channel_id", sa.BigInteger(), autoincrement=False, nullable=True),
+        sa.Column("late", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digests")),
+        sa.UniqueConstraint("guild_id", "week_key", name=op.f("uq_digests_guild_id_week_key")),
+    )
+    op.create_table(
         "guild_settings",
         sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("timezone", sa.String(length=64), server_default="UTC", nullable=False),
@@ -61,6 +75,19 @@ def upgrade() -> None:
         sa.Column("digest", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_guild_settings")),
+    )
+    op.create_table(
+        "helpers",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("topics", sa.JSON(), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("active_start_hour", sa.Integer(), nullable=True),
+        sa.Column("active_end_hour", sa.Integer(), nullable=True),
+        sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", "user_id", name=op.f("pk_helpers")),
     )
     op.create_table(
         "ingest_progress",
@@ -100,6 +127,32 @@ def upgrade() -> None:
         batch_op.create_index("ix_interests_guild_interest", ["guild_id", "interest"], unique=False)
 
     op.create_table(
+        "intro_members",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("frequency", sa.String(length=16), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
+        sa.Column("ignored_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_intro_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("guild_id", "user_id", name=op.f("pk_intro_members")),
+    )
+    with op.batch_alter_table("intro_members", schema=None) as batch_op:
+        batch_op.create_index("ix_intro_members_guild_active", ["guild_id", "active"], unique=False)
+
+    op.create_table(
+        "intro_rounds",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("round_key", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("groups", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_intro_rounds")),
+        sa.UniqueConstraint("guild_id", "round_key", name=op.f("uq_intro_rounds_guild_id_round_key")),
+    )
+    op.create_table(
         "members",
         sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -130,6 +183,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_messages_guild_created", ["guild_id", "created_at"], unique=False)
 
     op.create_table(
+        "nudges",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("question_message_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("step", sa.String(length=16), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), autoincrement=False, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("posted_message_id", sa.BigInteger(), autoincrement=False, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_nudges")),
+        sa.UniqueConstraint("question_message_id", "step", name=op.f("uq_nudges_question_message_id_step")),
+    )
+    with op.batch_alter_table("nudges", schema=None) as batch_op:
+        batch_op.create_index("ix_nudges_guild_created", ["guild_id", "created_at"], unique=False)
+
+    op.create_table(
         "questions",
         sa.Column("message_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -154,6 +223,46 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "introductions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), autoincrement=False, nullable=True),
+        sa.Column("thread_id", sa.BigInteger(), autoincrement=False, nullable=True),
+        sa.Column("shared_interests", sa.JSON(), nullable=False),
+        sa.Column("starter", sa.String(length=300), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("followed_up_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["intro_rounds.id"],
+            name=op.f("fk_introductions_round_id_intro_rounds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_introductions")),
+    )
+    with op.batch_alter_table("introductions", schema=None) as batch_op:
+        batch_op.create_index("ix_introductions_guild_created", ["guild_id", "created_at"], unique=False)
+        batch_op.create_index("ix_introductions_round_id", ["round_id"], unique=False)
+
+    op.create_table(
+        "nudge_targets",
+        sa.Column("nudge_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("answered", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["nudge_id"], ["nudges.id"], name=op.f("fk_nudge_targets_nudge_id_nudges"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("nudge_id", "user_id", name=op.f("pk_nudge_targets")),
+    )
+    with op.batch_alter_table("nudge_targets", schema=None) as batch_op:
+        batch_op.create_index("ix_nudge_targets_guild_user", ["guild_id", "user_id"], unique=False)
+
+    op.create_table(
         "question_responders",
         sa.Column("question_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -169,26 +278,65 @@ def upgrade() -> None:
     with op.batch_alter_table("question_responders", schema=None) as batch_op:
         batch_op.create_index("ix_question_responders_guild_user", ["guild_id", "user_id"], unique=False)
 
+    op.create_table(
+        "introduction_members",
+        sa.Column("introduction_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("response", sa.String(length=16), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["introduction_id"],
+            ["introductions.id"],
+            name=op.f("fk_introduction_members_introduction_id_introductions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("introduction_id", "user_id", name=op.f("pk_introduction_members")),
+    )
+    with op.batch_alter_table("introduction_members", schema=None) as batch_op:
+        batch_op.create_index("ix_introduction_members_guild_user", ["guild_id", "user_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("introduction_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_introduction_members_guild_user")
+
+    op.drop_table("introduction_members")
     with op.batch_alter_table("question_responders", schema=None) as batch_op:
         batch_op.drop_index("ix_question_responders_guild_user")
 
     op.drop_table("question_responders")
+    with op.batch_alter_table("nudge_targets", schema=None) as batch_op:
+        batch_op.drop_index("ix_nudge_targets_guild_user")
+
+    op.drop_table("nudge_targets")
+    with op.batch_alter_table("introductions", schema=None) as batch_op:
+        batch_op.drop_index("ix_introductions_round_id")
+        batch_op.drop_index("ix_introductions_guild_created")
+
+    op.drop_table("introductions")
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.drop_index("ix_questions_guild_status_asked")
         batch_op.drop_index("ix_questions_guild_asker")
 
     op.drop_table("questions")
+    with op.batch_alter_table("nudges", schema=None) as batch_op:
+        batch_op.drop_index("ix_nudges_guild_created")
+
+    op.drop_table("nudges")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_guild_created")
         batch_op.drop_index("ix_messages_guild_author")
 
     op.drop_table("messages")
     op.drop_table("members")
+    op.drop_table("intro_rounds")
+    with op.batch_alter_table("intro_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_intro_members_guild_active")
+
+    op.drop_table("intro_members")
     with op.batch_alter_table("interests", schema=None) as batch_op:
         batch_op.drop_index("ix_interests_guild_interest")
 
@@ -200,7 +348,9 @@ def downgrade() -> None:
 
     op.drop_table("interactions")
     op.drop_table("ingest_progress")
+    op.drop_table("helpers")
     op.drop_table("guild_settings")
+    op.drop_table("digests")
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.drop_index("ix_channels_guild_id")
 

@@ -1,11 +1,10 @@
 """Every model module, imported so that `Base.metadata` holds the whole schema.
 
-Feature areas add their own modules here: nudges, intros, digests
-(`from bot.db.models import nudges, intros, digests` once they exist).
+One module per area; a new area's module is imported here.
 """
 
 from bot.db.base import Base
-from bot.db.models import core
+from bot.db.models import core, digests, intros, nudges
 from bot.db.models.core import (
     BackfillProgress,
     Channel,
@@ -32,4 +31,7 @@ __all__ = [
     "Question",
     "QuestionResponder",
     "core",
+    "digests",
+    "intros",
+    "nudges",
 ]
