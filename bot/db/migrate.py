@@ -50,15 +50,34 @@ def _run(connection: Connection, action: str, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
+async def _run_on(engine: AsyncEngine, action: str, revision: str) -> None:
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as conn:
+        if sqlite:
+            # Batch mode rebuilds a table by copy + DROP; with foreign keys on, the DROP would
+            # cascade into child rows. The pragma only applies outside a transaction.
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await conn.run_sync(_run, action, revision)
+            await conn.commit()
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left rows breaking foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade the database behind `engine` to `revision` (default: head)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_run, "upgrade", revision)
+    await _run_on(engine, "upgrade", revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(_run, "downgrade", revision)
+    await _run_on(engine, "downgrade", revision)
 
 
 def regenerate_initial() -> Path:

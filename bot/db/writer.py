@@ -12,15 +12,16 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, case, delete
+from sqlalchemy import JSON, String, Table, case, cast, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
+from bot.db.base import UTCDateTime
 from bot.db.models.core import Interaction, Member, Message, Question, QuestionResponder
 from bot.db.repos import sql_earlier, sql_later
 
@@ -267,7 +268,7 @@ class BatchedWriter:
                 return
             table = stmt.table
             dialect = self._engine.dialect
-            processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
+            processors = [_sqlite_processor(table.c[name], dialect) for name in order]
             plan = (compiled.string, list(zip(order, processors, strict=True)), stmt)
             self._compiled[cache_key] = plan
         sql, columns, _ = plan
@@ -300,7 +301,14 @@ class BatchedWriter:
             ins = self._insert(table)
             keys = [c.name for c in table.primary_key.columns]
             updates = {c.name: ins.excluded[c.name] for c in table.columns if c.name not in keys}
-            stmt = ins.on_conflict_do_update(index_elements=keys, set_=updates)
+            changed = or_(
+                *(
+                    _comparable(table.c[name]).is_distinct_from(_comparable(ins.excluded[name]))
+                    for name in updates
+                )
+            )
+            # rows already holding these values are left alone: re-ingesting writes nothing
+            stmt = ins.on_conflict_do_update(index_elements=keys, set_=updates, where=changed)
             self._statements[table.name] = stmt
         await self._executemany(conn, stmt, rows)
 
@@ -345,6 +353,29 @@ class BatchedWriter:
             await conn.execute(delete(RESPONDERS).where(RESPONDERS.c.question_id.in_(chunk)))
             await conn.execute(delete(QUESTIONS).where(QUESTIONS.c.message_id.in_(chunk)))
             await conn.execute(delete(MESSAGES).where(MESSAGES.c.message_id.in_(chunk)))
+
+
+def _comparable(column: Any) -> Any:
+    """JSON has no equality operator on PostgreSQL: compare its text."""
+    return cast(column, String) if isinstance(column.type, JSON) else column
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    """The text SQLAlchemy stores for a UTCDateTime on SQLite ("YYYY-MM-DD HH:MM:SS.ffffff", UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTCDateTime column")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column.type, UTCDateTime):
+        return _utc_text
+    processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor
 
 
 def _is_retryable(exc: DBAPIError) -> bool:

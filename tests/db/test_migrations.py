@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -8,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.migrate import alembic_config, downgrade, migrate, migrations_dir
 from bot.db.models import Base
+from bot.db.session import create_engine
 
 
 async def schema_diff(engine: AsyncEngine) -> list[object]:
@@ -45,3 +48,17 @@ def test_the_config_finds_one_linear_history_from_any_directory() -> None:
     heads = script.get_heads()
     assert len(heads) == 1
     assert script.get_base() == "0001"
+
+
+async def test_sqlite_connections_keep_their_pragmas_after_migrating(tmp_path: Path) -> None:
+    engine = create_engine(str(tmp_path / "pragmas.db"))
+    try:
+        await migrate(engine)
+        async with engine.connect() as conn:
+            pragmas = {
+                name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                for name in ("foreign_keys", "journal_mode", "synchronous", "busy_timeout")
+            }
+    finally:
+        await engine.dispose()
+    assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "synchronous": 1, "busy_timeout": 30000}
