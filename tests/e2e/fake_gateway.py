@@ -39,6 +39,7 @@ class FakeGateway:
         self.received: list[dict[str, Any]] = []
         self._connected = asyncio.Event()
         self._counter = 0
+        self.refuse_intents = 0  # IDENTIFY asking for any of these bits is closed with 4014
 
     async def handler(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -54,6 +55,9 @@ class FakeGateway:
             if op == HEARTBEAT:
                 await ws.send_str(json.dumps({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None}))
             elif op == IDENTIFY:
+                if int(data["d"].get("intents", 0)) & self.refuse_intents:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 session = await self._identify(ws)
             elif op == RESUME:
                 session = await self._resume(ws, data["d"])
