@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 HISTORY_WEEKS = 8  # weeks shown in the chart, the digest week included
 INPUT_WEEKS = HISTORY_WEEKS + 1  # the digest week and the 8 weeks before it
 LATE_AFTER = timedelta(minutes=15)  # posted later than this after its time: "posted late"
+Number = int | float
 
 
 # --------------------------------------------------------------------------- settings
@@ -165,40 +166,11 @@ def last_complete_week(latest: datetime, tz: str | None = "UTC") -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class PairCount:
-    """`count` interactions from `source` to `target` during week `week` (0 = digest week)."""
-
-    week: int
-    source: int
-    target: int
-    count: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class FirstContact:
-    """The first interaction ever between two members (either direction); `a < b`."""
-
-    a: int
-    b: int
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionInfo:
-    message_id: int
+class OpenQuestion:
     channel_id: int
-    asker_id: int
+    message_id: int
     asked_at: datetime
-    status: str  # "open" | "answered" | "resolved"
-    first_response_at: datetime | None = None
-    first_responder_id: int | None = None
-    responder_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Join:
-    user_id: int
-    at: datetime
+    link: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,66 +183,81 @@ class ActivityStats:
     nudges_answered: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class WeekCounts:
+    """The aggregate counts of one week (see `bot.core.digest_raw` for their exact definitions)."""
+
+    interactions: int = 0
+    member_interactions: int = 0
+    new_connections: int = 0
+    active_connections: int = 0
+    active_members: int = 0
+    connected_members: int = 0
+    questions_asked: int = 0
+    questions_answered_by_members: int = 0
+    questions_open: int = 0
+    target_judged: int = 0  # questions whose response target has passed or was met
+    answered_within_target: int = 0
+    median_first_response_minutes: float | None = None
+    newcomers: int = 0
+    newcomers_replied: int = 0
+    member_answers: int = 0  # (question, member responder) pairs
+    top3_answers: int = 0  # of those, by the three members with the most
+    activity: ActivityStats = ActivityStats()
+
+    def numbers(self) -> dict[str, Number | None]:
+        a = self.activity
+        return {
+            "interactions": self.interactions,
+            "new_connections": self.new_connections,
+            "active_connections": self.active_connections,
+            "active_members": self.active_members,
+            "connected_members": self.connected_members,
+            "connected_member_share": _share(self.connected_members, self.active_members),
+            "community_ratio": _share(self.member_interactions, self.interactions),
+            "questions_asked": self.questions_asked,
+            "questions_answered_by_members": self.questions_answered_by_members,
+            "questions_open": self.questions_open,
+            "median_first_response_minutes": self.median_first_response_minutes,
+            "answered_within_target_share": _share(self.answered_within_target, self.target_judged),
+            "newcomers": self.newcomers,
+            "newcomers_replied": self.newcomers_replied,
+            "top3_answer_share": _share(self.top3_answers, self.member_answers),
+            "intros_made": a.intros_made,
+            "intros_took": a.intros_took,
+            "nudges_sent": a.nudges_sent,
+            "nudges_answered": a.nudges_answered,
+        }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True)
 class WeekInputs:
-    """Everything the figures of one week are computed from: the week and the weeks before.
+    """What the digest of one week is computed from: counts per week and the week's details.
 
-    `pair_counts`, `questions`, `joins` and `first_contacts` may cover up to `INPUT_WEEKS`
-    weeks; rows outside them are ignored. `active_members[i]` holds who posted in week `i`
-    (interaction sources and askers count as active too). `activity[i]` likewise.
+    `weeks[0]` is the digest week, `weeks[i]` the i-th week before it (up to `INPUT_WEEKS`).
+    `helper_ranking` is (member, answers) best first; `tie_edges` the member pairs of the
+    week's interaction graph (for bridges); members in `opted_out_ids` are never listed.
     """
 
     guild_id: int
     week_key: str
     timezone: str = "UTC"
-    pair_counts: Sequence[PairCount] = ()
-    first_contacts: Sequence[FirstContact] = ()
-    questions: Sequence[QuestionInfo] = ()
-    joins: Sequence[Join] = ()
-    active_members: Sequence[Collection[int]] = ()
-    staff_ids: Collection[int] = frozenset()
+    weeks: Sequence[WeekCounts] = ()
+    helper_ranking: Sequence[tuple[int, int]] = ()
+    helped: Sequence[tuple[int, int, int]] = ()  # (helper, asker, answers)
+    tie_edges: Sequence[tuple[int, int]] = ()
+    open_questions: Sequence[OpenQuestion] = ()
     opted_out_ids: Collection[int] = frozenset()
-    bot_ids: Collection[int] = frozenset()
     response_target_minutes: int = 30
-    activity: Sequence[ActivityStats] = ()
     settings: DigestSettings = field(default_factory=DigestSettings)
     partial: bool = False  # the week is not over yet (a preview)
-    as_of: datetime | None = None  # a question asked less than the target before this is not judged yet
-
-
-def pair_counts_from(
-    interactions: Sequence[tuple[int, int, datetime]], windows: Sequence[WeekWindow]
-) -> list[PairCount]:
-    """Aggregate raw (source, target, at) interactions into weekly pair counts."""
-    counts: dict[tuple[int, int, int], int] = {}
-    for source, target, at in interactions:
-        index = week_index(windows, at)
-        if index is not None:
-            counts[(index, source, target)] = counts.get((index, source, target), 0) + 1
-    return [PairCount(w, s, t, n) for (w, s, t), n in sorted(counts.items())]
-
-
-def first_contacts_from(interactions: Sequence[tuple[int, int, datetime]]) -> list[FirstContact]:
-    """The first interaction time of every unordered pair in raw (source, target, at) rows."""
-    first: dict[tuple[int, int], datetime] = {}
-    for source, target, at in interactions:
-        if source == target:
-            continue
-        pair = (min(source, target), max(source, target))
-        if pair not in first or at < first[pair]:
-            first[pair] = at
-    return [FirstContact(a, b, at) for (a, b), at in sorted(first.items())]
 
 
 # --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class OpenQuestion:
-    channel_id: int
-    message_id: int
-    asked_at: datetime
-    link: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +304,6 @@ NUMERIC_FIGURES: tuple[str, ...] = (
     "nudges_sent",
     "nudges_answered",
 )
-
-Number = int | float
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ _BLOCK = 0
 _CUT = 1
 
 
+def member_pair(a: int, b: int) -> tuple[int, int]:
+    """The unordered pair (a, b) as a tuple, smaller id first."""
+    return (a, b) if a < b else (b, a)
+
+
 def find_bridges(
     edges: Iterable[tuple[int, int]], *, hide: Collection[int] = (), limit: int = 3
 ) -> list[Bridge]:

@@ -25,8 +25,10 @@ from bot.core.digest import (
     ActivityStats,
     DigestAction,
     DigestSettings,
+    WeekCounts,
     WeekDigest,
     WeekInputs,
+    WeekWindow,
     last_complete_week,
     last_due_week,
     parse_week_key,
@@ -36,6 +38,7 @@ from bot.core.digest import (
     week_windows,
 )
 from bot.core.digest_metrics import compute_week
+from bot.db.repos import digest_inputs as sql
 from bot.db.repos import digests as repo
 from bot.db.session import make_sessionmaker
 from bot.render.chart import render_chart
@@ -46,7 +49,7 @@ log = logging.getLogger(__name__)
 StatsFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[tuple[int, int]]]
 StaffSource = Callable[[int], Collection[int]]
 OwnsGuild = Callable[[int], bool]
-ACTIVITY_WEEKS = 2  # introductions and nudges: the digest week and the one before (for the delta)
+DETAIL_WEEKS = 2  # weeks with every figure: the digest week and the one before (for the deltas)
 
 
 async def _intro_stats(
@@ -115,39 +118,90 @@ class DigestService:
         async with self._sessionmaker() as session:
             cfg = await repo.guild_config(session, guild_id)
             windows = week_windows(week_key, cfg.timezone, INPUT_WEEKS)
-            since = windows[-1].start
             until = min(windows[0].end, as_of) if as_of is not None else windows[0].end
             who = await repo.people(session, guild_id)
-            pairs = await repo.pair_counts(session, guild_id, windows, until)
-            contacts = await repo.first_contacts(session, guild_id, since, until)
-            questions = await repo.questions(session, guild_id, since, until)
-            joins = await repo.joins(session, guild_id, since, until)
-            active = await repo.active_members(session, guild_id, windows[:ACTIVITY_WEEKS], until)
-            activity = [
-                await self._activity(session, guild_id, w.start, w.end) for w in windows[:ACTIVITY_WEEKS]
+            staff = set(who.staff_ids)
+            if self._staff_source is not None:
+                staff.update(self._staff_source(guild_id))
+            groups = sql.Groups(frozenset(staff), who.bot_ids)
+            interactions = await sql.interaction_counts(session, guild_id, windows, until, groups)
+            new = await sql.new_connections(session, guild_id, windows, until, groups)
+            questions = await sql.question_counts(
+                session, guild_id, windows, until, groups, cfg.response_target_minutes, as_of
+            )
+            weeks = [
+                await self._week(session, guild_id, w, until, groups, interactions, new, questions)
+                for w in windows
             ]
-        staff = set(who.staff_ids)
-        if self._staff_source is not None:
-            staff.update(self._staff_source(guild_id))
+            first_end = min(windows[0].end, until)
+            ranking, helped = await sql.helper_ranking(
+                session,
+                guild_id,
+                windows[0].start,
+                first_end,
+                groups,
+                who.opted_out_ids,
+                cfg.settings.top_helpers,
+            )
+            ties = await sql.tie_edges(session, guild_id, windows[0].start, first_end, groups)
+            open_questions = await sql.open_questions(session, guild_id, windows[0].start, first_end, groups)
         inputs = WeekInputs(
             guild_id=guild_id,
             week_key=week_key,
             timezone=cfg.timezone,
-            pair_counts=pairs,
-            first_contacts=contacts,
-            questions=questions,
-            joins=joins,
-            active_members=active,
-            staff_ids=frozenset(staff),
+            weeks=weeks,
+            helper_ranking=ranking,
+            helped=helped,
+            tie_edges=ties,
+            open_questions=open_questions,
             opted_out_ids=who.opted_out_ids,
-            bot_ids=who.bot_ids,
             response_target_minutes=cfg.response_target_minutes,
-            activity=activity,
             settings=cfg.settings,
             partial=partial,
-            as_of=as_of,
         )
         return await asyncio.to_thread(compute_week, inputs)
+
+    async def _week(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        window: WeekWindow,
+        until: datetime,
+        groups: sql.Groups,
+        interactions: dict[int, tuple[int, int, int]],
+        new: dict[int, int],
+        questions: dict[int, sql.QuestionCounts],
+    ) -> WeekCounts:
+        """One week's counts; members, newcomers, answers and activity only for the detail weeks."""
+        total, member_total, connections = interactions.get(window.index, (0, 0, 0))
+        qc = questions.get(window.index, sql.QuestionCounts())
+        active = connected = joined = replied = answers = top3 = 0
+        activity = ActivityStats()
+        end = min(window.end, until)
+        if window.index < DETAIL_WEEKS and window.start < end:
+            active, connected = await sql.active_and_connected(session, guild_id, window.start, end, groups)
+            joined, replied = await sql.newcomers(session, guild_id, window.start, end, groups)
+            answers, top3 = await sql.answer_counts(session, guild_id, window.start, end, groups)
+            activity = await self._activity(session, guild_id, window.start, window.end)
+        return WeekCounts(
+            interactions=total,
+            member_interactions=member_total,
+            new_connections=new.get(window.index, 0),
+            active_connections=connections,
+            active_members=active,
+            connected_members=connected,
+            questions_asked=qc.asked,
+            questions_answered_by_members=qc.answered_by_members,
+            questions_open=qc.open,
+            target_judged=qc.judged,
+            answered_within_target=qc.within_target,
+            median_first_response_minutes=qc.median_minutes,
+            newcomers=joined,
+            newcomers_replied=replied,
+            member_answers=answers,
+            top3_answers=top3,
+            activity=activity,
+        )
 
     async def _activity(
         self, session: AsyncSession, guild_id: int, start: datetime, end: datetime

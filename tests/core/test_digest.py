@@ -12,15 +12,9 @@ from bot.core.digest import (
     ActivityStats,
     DigestAction,
     DigestSettings,
-    FirstContact,
-    Join,
-    PairCount,
-    QuestionInfo,
-    WeekInputs,
-    first_contacts_from,
+    WeekDigest,
     last_complete_week,
     last_due_week,
-    pair_counts_from,
     parse_week_key,
     post_time,
     shift_week,
@@ -30,6 +24,15 @@ from bot.core.digest import (
 )
 from bot.core.digest_graph import find_bridges
 from bot.core.digest_metrics import compute_week
+from bot.core.digest_raw import (
+    FirstContact,
+    Join,
+    PairCount,
+    QuestionInfo,
+    first_contacts_from,
+    pair_counts_from,
+    raw_inputs,
+)
 from bot.core.digest_text import format_delta, format_minutes, headline_for
 
 WEEK = "2025-W03"  # Monday 2025-01-13 .. Monday 2025-01-20 (UTC)
@@ -60,15 +63,14 @@ def q(
         asked_at=asked,
         status=status,
         first_response_at=first_at,
-        first_responder_id=responders[0] if responders else None,
         responder_ids=responders,
     )
 
 
-def inputs(**kwargs: object) -> WeekInputs:
-    base: dict[str, object] = {"guild_id": GUILD, "week_key": WEEK, "staff_ids": {STAFF}, "bot_ids": {BOT}}
+def digest_of(**kwargs: object) -> WeekDigest:
+    base: dict[str, object] = {"staff_ids": {STAFF}, "bot_ids": {BOT}}
     base.update(kwargs)
-    return WeekInputs(**base)  # type: ignore[arg-type]
+    return compute_week(raw_inputs(GUILD, WEEK, **base))  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------- weeks
@@ -133,12 +135,10 @@ def test_connections_ratio_and_active_members() -> None:
         (4, 4, at(3)),  # self replies never count
     ]
     windows = week_windows(WEEK)
-    digest = compute_week(
-        inputs(
-            pair_counts=pair_counts_from(raw, windows),
-            first_contacts=first_contacts_from(raw),
-            active_members=[{1, 2, 3, 4, 5, 7, STAFF}],  # 7 posted but nobody talked with 7
-        )
+    digest = digest_of(
+        pair_counts=pair_counts_from(raw, windows),
+        first_contacts=first_contacts_from(raw),
+        active_members=[{1, 2, 3, 4, 5, 7, STAFF}],  # 7 posted but nobody talked with 7
     )
     n = digest.numbers
     assert n["interactions"] == 6
@@ -154,7 +154,7 @@ def test_connections_ratio_and_active_members() -> None:
 
 
 def test_empty_week_gives_none_not_zero_division() -> None:
-    digest = compute_week(inputs())
+    digest = digest_of()
     assert digest.numbers["community_ratio"] is None
     assert digest.numbers["median_first_response_minutes"] is None
     assert digest.numbers["connected_member_share"] is None
@@ -175,7 +175,7 @@ def test_question_figures() -> None:
         q(6, BOT, at(5), "open"),  # a bot's question is no question
         q(7, 10, at(-2), "open"),  # last week's question belongs to last week
     ]
-    digest = compute_week(inputs(questions=questions, response_target_minutes=30))
+    digest = digest_of(questions=questions, response_target_minutes=30)
     n = digest.numbers
     assert n["questions_asked"] == 5
     assert n["questions_answered_by_members"] == 2
@@ -193,7 +193,7 @@ def test_target_share_does_not_judge_questions_still_in_their_window() -> None:
         q(2, 10, at(2), "open"),  # a day old, unanswered: missed
         q(3, 10, now - timedelta(minutes=5), "open"),  # 5 minutes old: not judged yet
     ]
-    digest = compute_week(inputs(questions=questions, as_of=now, partial=True))
+    digest = digest_of(questions=questions, as_of=now, partial=True)
     assert digest.numbers["answered_within_target_share"] == pytest.approx(1 / 2)
     assert digest.partial
 
@@ -206,7 +206,7 @@ def test_newcomers_replied() -> None:
         PairCount(0, 22, 1, 1),  # 22 spoke, nobody replied
         PairCount(1, 1, 23, 1),  # 23 joined last week
     ]
-    digest = compute_week(inputs(joins=joins, pair_counts=pairs))
+    digest = digest_of(joins=joins, pair_counts=pairs)
     assert digest.numbers["newcomers"] == 3
     assert digest.numbers["newcomers_replied"] == 1
     assert digest.previous["newcomers"] == 1 and digest.previous["newcomers_replied"] == 1
@@ -219,9 +219,7 @@ def test_top_helpers_never_list_opted_out_members() -> None:
     questions = [q(i, 50 + i, at(i * 0.1), "answered", 5, (1,)) for i in range(1, 6)]  # 1 answers 5
     questions += [q(i, 60, at(i * 0.1), "answered", 5, (2, 3)) for i in range(10, 14)]  # 2, 3 answer 4
     questions += [q(20, 61, at(1), "answered", 5, (4,)), q(21, 62, at(1), "answered", 5, (5, STAFF))]
-    digest = compute_week(
-        inputs(questions=questions, opted_out_ids={2}, settings=DigestSettings(top_helpers=3))
-    )
+    digest = digest_of(questions=questions, opted_out_ids={2}, settings=DigestSettings(top_helpers=3))
     assert [(h.user_id, h.answers) for h in digest.top_helpers] == [(1, 5), (3, 4), (4, 1)]
     # Answers by members: 5 + 4 + 4 + 1 + 1 = 15; the top three (1, 2, 3) carry 13 of them.
     assert digest.numbers["top3_answer_share"] == pytest.approx(13 / 15)
@@ -255,7 +253,7 @@ def test_bridges_in_the_digest_ignore_staff_ties() -> None:
         PairCount(0, a, b, 1) for a, b in [(1, 2), (2, 3), (3, 1), (4, 5), (5, 6), (6, 4), (7, 1), (7, 4)]
     ]
     staff_only_link = [PairCount(0, STAFF, 1, 1), PairCount(0, STAFF, 4, 1)]
-    digest = compute_week(inputs(pair_counts=pairs + staff_only_link))
+    digest = digest_of(pair_counts=pairs + staff_only_link)
     assert digest.bridges[0].user_id == 7
     assert all(b.user_id != STAFF for b in digest.bridges)
 
@@ -265,7 +263,7 @@ def test_bridges_in_the_digest_ignore_staff_ties() -> None:
 
 def test_intros_nudges_and_deltas() -> None:
     activity = [ActivityStats(4, 2, 10, 6), ActivityStats(1, 1, 12, 3)]
-    digest = compute_week(inputs(activity=activity))
+    digest = digest_of(activity=activity)
     assert [digest.numbers[k] for k in ("intros_made", "intros_took", "nudges_sent", "nudges_answered")] == [
         4,
         2,
@@ -280,7 +278,7 @@ def test_intros_nudges_and_deltas() -> None:
 def test_history_covers_eight_weeks_oldest_first() -> None:
     contacts = [FirstContact(i, i + 100, at(-7 * w + 1)) for w in range(9) for i in range(w + 1)]
     pairs = [PairCount(w, 1, 2, 5) for w in range(9)] + [PairCount(w, STAFF, 1, 5) for w in range(0, 9, 2)]
-    digest = compute_week(inputs(first_contacts=contacts, pair_counts=pairs))
+    digest = digest_of(first_contacts=contacts, pair_counts=pairs)
     assert [p.week_key for p in digest.history] == [shift_week(WEEK, -w) for w in range(7, -1, -1)]
     assert [p.new_connections for p in digest.history] == [8, 7, 6, 5, 4, 3, 2, 1]
     ratios = [p.community_ratio for p in digest.history]
@@ -316,9 +314,9 @@ def test_headline_names_the_biggest_change() -> None:
 
 def test_quiet_week_and_headline_from_compute() -> None:
     few = [PairCount(0, 1, 2, 3)]
-    quiet = compute_week(inputs(pair_counts=few, settings=DigestSettings(quiet_threshold=10)))
+    quiet = digest_of(pair_counts=few, settings=DigestSettings(quiet_threshold=10))
     assert quiet.quiet and quiet.headline == "A quiet week: 3 interactions and 0 questions."
-    busy = compute_week(inputs(pair_counts=[PairCount(0, 1, 2, 30), PairCount(1, 1, 2, 10)]))
+    busy = digest_of(pair_counts=[PairCount(0, 1, 2, 30), PairCount(1, 1, 2, 10)])
     assert not busy.quiet
     assert busy.headline == "A steady week: 0 new member-to-member connections, community ratio 100%."
 
@@ -335,7 +333,7 @@ def test_formatting() -> None:
 def test_figures_are_json_with_every_name_and_string_ids() -> None:
     pairs = [PairCount(0, 1, 2, 20)]
     questions = [q(1, 3, at(1), "answered", 4, (1,))]
-    digest = compute_week(inputs(pair_counts=pairs, questions=questions))
+    digest = digest_of(pair_counts=pairs, questions=questions)
     figures = json.loads(json.dumps(digest.figures()))
     for name in NUMERIC_FIGURES:
         assert name in figures and name in figures["deltas"]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.digest import DigestSettings, PairCount, QuestionInfo, WeekDigest, WeekInputs
+from bot.core.digest import DigestSettings, WeekDigest, WeekInputs
 from bot.core.digest_metrics import compute_week
+from bot.core.digest_raw import PairCount, QuestionInfo, raw_inputs
 from bot.core.safety import has_live_mention
 from bot.render import render_chart, render_markdown, sections
 
@@ -36,13 +37,12 @@ def busy_week() -> WeekDigest:
             MON + timedelta(hours=i),
             "answered",
             MON + timedelta(hours=i, minutes=9),
-            1,
             (1,),
         )
         for i in range(4)
     ]
     questions.append(QuestionInfo(99, 77, 30, MON + timedelta(days=2), "open"))
-    return compute_week(WeekInputs(guild_id=5, week_key="2025-W03", pair_counts=pairs, questions=questions))
+    return compute_week(raw_inputs(5, "2025-W03", pair_counts=pairs, questions=questions))
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -80,11 +80,8 @@ def test_late_and_partial_digests_say_so() -> None:
 
 def test_quiet_week_is_short() -> None:
     quiet = compute_week(
-        WeekInputs(
-            guild_id=5,
-            week_key="2025-W03",
-            pair_counts=[PairCount(0, 1, 2, 2)],
-            settings=DigestSettings(quiet_threshold=10),
+        raw_inputs(
+            5, "2025-W03", pair_counts=[PairCount(0, 1, 2, 2)], settings=DigestSettings(quiet_threshold=10)
         )
     )
     titles = [title for title, _ in sections(quiet)]

@@ -7,25 +7,20 @@ thousand rows, not a million objects.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.digest import (
     DigestSettings,
-    FirstContact,
-    Join,
-    PairCount,
-    QuestionInfo,
-    WeekWindow,
 )
 from bot.db.base import UTCDateTime
-from bot.db.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
+from bot.db.models.core import GuildSettings, Member, Message
 from bot.db.models.digests import Digest
 
 _IN_CHUNK = 500
@@ -191,10 +186,6 @@ async def claimed_guilds(session: AsyncSession, pairs: Collection[tuple[int, str
 # ---- week inputs -----------------------------------------------------------------------
 
 
-def _week_case(column: Any, windows: Sequence[WeekWindow]) -> Any:
-    return case(*((column >= w.start, w.index) for w in windows), else_=-1)
-
-
 async def people(session: AsyncSession, guild_id: int) -> People:
     """Staff, bot and opted-out accounts of the server (small sets)."""
     rows = await session.execute(
@@ -214,133 +205,6 @@ async def people(session: AsyncSession, guild_id: int) -> People:
         if opted_out:
             opted.add(uid)
     return People(frozenset(staff), frozenset(bots), frozenset(opted))
-
-
-async def pair_counts(
-    session: AsyncSession, guild_id: int, windows: Sequence[WeekWindow], until: datetime | None = None
-) -> list[PairCount]:
-    """Interactions per (week, source, target) across the windows (and before `until`)."""
-    week = _week_case(Interaction.at, windows).label("w")
-    stmt = (
-        select(week, Interaction.source_user_id, Interaction.target_user_id, func.count())
-        .where(
-            Interaction.guild_id == guild_id,
-            Interaction.at >= windows[-1].start,
-            Interaction.at < min(windows[0].end, until or windows[0].end),
-            Interaction.source_user_id != Interaction.target_user_id,
-        )
-        .group_by(week, Interaction.source_user_id, Interaction.target_user_id)
-    )
-    result = await session.stream(stmt.execution_options(yield_per=50_000))
-    out: list[PairCount] = []
-    async for part in result.partitions():
-        out.extend(PairCount(int(w), int(s), int(t), int(n)) for w, s, t, n in part)
-    return out
-
-
-async def first_contacts(
-    session: AsyncSession, guild_id: int, since: datetime, until: datetime
-) -> list[FirstContact]:
-    """Member pairs whose first interaction ever (either direction) was in [since, until)."""
-    lo = case(
-        (Interaction.source_user_id < Interaction.target_user_id, Interaction.source_user_id),
-        else_=Interaction.target_user_id,
-    ).label("lo")
-    hi = case(
-        (Interaction.source_user_id < Interaction.target_user_id, Interaction.target_user_id),
-        else_=Interaction.source_user_id,
-    ).label("hi")
-    first = func.min(Interaction.at, type_=UTCDateTime).label("first_at")
-    stmt = (
-        select(lo, hi, first)
-        .where(
-            Interaction.guild_id == guild_id,
-            Interaction.at < until,
-            Interaction.source_user_id != Interaction.target_user_id,
-        )
-        .group_by(lo, hi)
-        .having(func.min(Interaction.at) >= since)
-    )
-    result = await session.stream(stmt.execution_options(yield_per=50_000))
-    out: list[FirstContact] = []
-    async for part in result.partitions():
-        out.extend(FirstContact(int(a), int(b), at) for a, b, at in part)
-    return out
-
-
-async def questions(
-    session: AsyncSession, guild_id: int, since: datetime, until: datetime
-) -> list[QuestionInfo]:
-    """Questions asked in [since, until), with their first responder and every responder."""
-    stmt = (
-        select(
-            Question.message_id,
-            Question.channel_id,
-            Question.asker_id,
-            Question.asked_at,
-            Question.status,
-            Question.first_response_at,
-            Message.author_id,
-        )
-        .outerjoin(Message, Message.message_id == Question.first_response_message_id)
-        .where(Question.guild_id == guild_id, Question.asked_at >= since, Question.asked_at < until)
-    )
-    rows = (await session.execute(stmt)).all()
-    responders: dict[int, list[int]] = {}
-    resp_stmt = (
-        select(QuestionResponder.question_id, QuestionResponder.user_id)
-        .join(Question, Question.message_id == QuestionResponder.question_id)
-        .where(Question.guild_id == guild_id, Question.asked_at >= since, Question.asked_at < until)
-    )
-    for qid, uid in await session.execute(resp_stmt):
-        responders.setdefault(int(qid), []).append(int(uid))
-    return [
-        QuestionInfo(
-            message_id=int(mid),
-            channel_id=int(channel),
-            asker_id=int(asker),
-            asked_at=asked,
-            status=str(status),
-            first_response_at=first_at,
-            first_responder_id=None if first_author is None else int(first_author),
-            responder_ids=tuple(sorted(responders.get(int(mid), ()))),
-        )
-        for mid, channel, asker, asked, status, first_at, first_author in rows
-    ]
-
-
-async def joins(session: AsyncSession, guild_id: int, since: datetime, until: datetime) -> list[Join]:
-    rows = await session.execute(
-        select(Member.user_id, Member.joined_at).where(
-            Member.guild_id == guild_id,
-            Member.joined_at >= since,
-            Member.joined_at < until,
-            Member.is_bot.is_(False),
-        )
-    )
-    return [Join(int(uid), at) for uid, at in rows if at is not None]
-
-
-async def active_members(
-    session: AsyncSession, guild_id: int, windows: Sequence[WeekWindow], until: datetime | None = None
-) -> list[frozenset[int]]:
-    """Who posted (not bots) in each of the given windows (and before `until`), newest first."""
-    week = _week_case(Message.created_at, windows).label("w")
-    stmt = (
-        select(week, Message.author_id)
-        .where(
-            Message.guild_id == guild_id,
-            Message.created_at >= windows[-1].start,
-            Message.created_at < min(windows[0].end, until or windows[0].end),
-            Message.is_bot.is_(False),
-        )
-        .group_by(week, Message.author_id)
-    )
-    found: list[set[int]] = [set() for _ in windows]
-    for w, author in await session.execute(stmt):
-        if 0 <= int(w) < len(found):
-            found[int(w)].add(int(author))
-    return [frozenset(s) for s in found]
 
 
 async def activity_span(session: AsyncSession, guild_id: int) -> tuple[datetime, datetime] | None:
@@ -367,19 +231,14 @@ __all__ = [
     "DigestRow",
     "GuildDigestConfig",
     "People",
-    "active_members",
     "activity_span",
     "claim",
     "claimed_guilds",
-    "first_contacts",
     "get",
     "guild_config",
     "guild_configs",
     "guilds_with_data",
-    "joins",
     "mark_sent",
-    "pair_counts",
     "people",
-    "questions",
     "save_settings",
 ]
