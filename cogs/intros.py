@@ -312,11 +312,11 @@ class IntroCog(commands.Cog):
         thread = await self._open_thread(action)
         if thread is not None:
             await thread.send(intro_text(action), allowed_mentions=only_users(action.members))
-            await self.service.mark_sent(action.introduction_id, action.channel_id, thread.id)
+            await self.service.mark_delivered(action.introduction_id, action.channel_id, thread.id)
             return True
         sent = [await self._dm(m, dm_text(action, m)) for m in action.members]
         if any(sent):
-            await self.service.mark_sent(action.introduction_id, None, None)
+            await self.service.mark_delivered(action.introduction_id, None, None)
         return any(sent)
 
     async def _open_thread(self, action: IntroAction) -> discord.Thread | None:

@@ -244,9 +244,23 @@ class IntroService:
                 closed += 1
         return closed
 
-    async def mark_sent(self, intro_id: int, channel_id: int | None, thread_id: int | None) -> None:
+    async def mark_delivered(self, intro_id: int, channel_id: int | None, thread_id: int | None) -> None:
+        """The introduction was posted: in `thread_id` (a private thread of `channel_id`) or by DM."""
         async with self._sessionmaker() as session, session.begin():
             await outcomes.mark_sent(session, intro_id, channel_id, thread_id, self._clock.now())
+
+    async def claim(self, action: IntroDue) -> bool:
+        """Actions from `due()` were claimed there (the round row, the follow-up stamp), so a
+        restart never yields them again; an introduction is ours to post until it is sent."""
+        if not isinstance(action, IntroAction):
+            return True
+        intro = await self.get_introduction(action.introduction_id)
+        return intro is not None and intro.sent_at is None
+
+    async def mark_sent(self, action: IntroDue, message_id: int | None) -> None:
+        """The scheduler-facing form of `mark_delivered` (used by the replay, which posts nothing)."""
+        if isinstance(action, IntroAction):
+            await self.mark_delivered(action.introduction_id, action.channel_id, None)
 
     async def get_introduction(self, intro_id: int) -> IntroductionRow | None:
         async with self._sessionmaker() as session:

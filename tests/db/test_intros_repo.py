@@ -108,7 +108,7 @@ async def test_follow_up_outcomes_buttons_and_removal(sm: async_sessionmaker[Asy
     made = intros_of(await svc.due(MONDAY_17))
     by_pair = {frozenset(a.members): a.introduction_id for a in made}
     talked_id, quiet_id = by_pair[frozenset({1, 2})], by_pair[frozenset({3, 4})]
-    await svc.mark_sent(talked_id, CHANNEL, 555)
+    await svc.mark_delivered(talked_id, CHANNEL, 555)
     async with sm.begin() as s:
         s.add(
             Interaction(
@@ -216,3 +216,22 @@ async def test_run_now_is_its_own_round(sm: async_sessionmaker[AsyncSession]) ->
     assert await svc.run_round(GUILD, now) == []  # same second: the same claim
     # the scheduled round that week skips them: they were just introduced
     assert intros_of(await svc.due(MONDAY_17)) == []
+
+
+async def test_scheduler_protocol_claim_and_mark_sent(sm: async_sessionmaker[AsyncSession]) -> None:
+    """What the replay does with each action: claim, record, mark sent; never twice."""
+    svc = IntroService(sm, FakeClock(MONDAY_17))
+    await setup_pool(sm, svc, {1: {"x"}, 2: {"x"}})
+    [action] = await svc.due(MONDAY_17)
+    assert isinstance(action, IntroAction)
+    assert await svc.claim(action)
+    record = action.to_record()
+    assert record["kind"] == "intro" and sorted(record["targets"]) == ["1", "2"]
+    assert record["shared_interests"] == ["x"] and record["channel_id"] == str(CHANNEL)
+    await svc.mark_sent(action, None)
+    assert not await svc.claim(action)
+    sent = await svc.get_introduction(action.introduction_id)
+    assert sent is not None and sent.sent_at == MONDAY_17 and sent.thread_id is None
+    [follow] = await svc.due(MONDAY_17 + timedelta(days=4))
+    assert isinstance(follow, IntroFollowUp) and await svc.claim(follow)
+    assert follow.to_record()["outcome"] == "pending"

@@ -31,6 +31,7 @@ class IntroductionRow:
     members: tuple[int, ...]
     responses: dict[int, str | None]
     followed_up_at: datetime | None
+    sent_at: datetime | None = None
 
 
 async def get_introduction(session: AsyncSession, intro_id: int) -> IntroductionRow | None:
@@ -55,6 +56,7 @@ async def get_introduction(session: AsyncSession, intro_id: int) -> Introduction
         tuple(responses),
         responses,
         intro.followed_up_at,
+        intro.sent_at,
     )
 
 
