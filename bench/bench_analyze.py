@@ -39,6 +39,14 @@ class IngestResult:
         return max((run.peak_rss_mb for run in self._ok(self.analyze)), default=float("nan"))
 
     @property
+    def analyze_cpu(self) -> float:
+        return median([run.cpu_seconds for run in self._ok(self.analyze)])
+
+    @property
+    def floor_cpu(self) -> float:
+        return median([run.cpu_seconds for run in self._ok(self.floor)])
+
+    @property
     def floor_seconds(self) -> float:
         return median([run.seconds for run in self._ok(self.floor)])
 

@@ -27,6 +27,7 @@ class ChildRun:
     seconds: float
     peak_rss_mb: float
     returncode: int
+    cpu_seconds: float
     stdout: str
     stderr: str
 
@@ -45,6 +46,7 @@ def run_child(cmd: Sequence[str], *, cwd: Path = ROOT, env: dict[str, str] | Non
             seconds=seconds,
             peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
             returncode=proc.returncode,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
         )

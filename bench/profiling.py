@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +17,11 @@ MAX_LINES = 70
 
 
 def _trim(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("Program:") and "--load-prev" not in line
+    ]
     return "\n".join(lines[:MAX_LINES])
 
 
@@ -35,6 +40,8 @@ def profile_analyze(files: list[Path]) -> str:
             "color=false",
             "-p",
             "processor_options.filter_threshold=0.02",
+            "--target-description",
+            "python -m bot analyze (the growth input)",
             "-o",
             str(out),
             "-m",
@@ -57,6 +64,10 @@ def profile_live(folder: Path, limit: int) -> str:
     from pyinstrument import Profiler
 
     from bench.bench_live import load_payloads, run_hearth
+
+    # Imported before the profiler starts: imports are not what is profiled.
+    for module in ("bot.db.migrate", "bot.runtime.bot", "bot.services.container"):
+        importlib.import_module(module)
 
     guild, payloads = load_payloads(folder, limit)
     profiler = Profiler(async_mode="disabled")

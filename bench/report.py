@@ -52,7 +52,7 @@ def rows_from_result(what: str, result: Any, target_s: float) -> list[Row]:
         if seconds is not None:
             ok = seconds < limit and (peak is None or peak < 1024)
             verdict = "meets" if ok else "misses"
-        used = {"what", "target_seconds", "growth", *SECONDS_KEYS, *PEAK_KEYS}
+        used = {"what", "name", "ok", "target", "target_seconds", "growth", *SECONDS_KEYS, *PEAK_KEYS}
         notes = [f"{key}: {value}" for key, value in item.items() if key not in used]
         rows.append(Row(label, value, target=target, verdict=verdict, notes=notes[:8]))
         growth = item.get("growth")
