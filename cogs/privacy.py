@@ -19,6 +19,8 @@ from cogs.common.errors import ensure_error_handler, send_ephemeral
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
 
+MAX_FIELDS = 20  # 20 x (64 + 200) characters keeps the embed under Discord's 6,000 total
+
 STORED_NOTE = (
     "Hearth stores ids, times and what it concluded from messages (who answered whom, which "
     "questions are open), never message text, except a short snippet of a question when the "
@@ -30,7 +32,7 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return ", ".join(value) if value else "none"
+        return truncate(", ".join(value), 200) if value else "none"
     if isinstance(value, list | tuple | set | frozenset):
         return f"{len(value)} item(s)"
     if isinstance(value, dict):
@@ -42,8 +44,9 @@ def summary_embed(summary: dict[str, Any]) -> discord.Embed:
     embed = base_embed("What Hearth stores about you here", STORED_NOTE)
     if not summary:
         embed.add_field(name="Stored", value="Nothing.", inline=False)
-    for key, value in list(summary.items())[:24]:
-        embed.add_field(name=truncate(str(key), 256), value=truncate(_describe(value), FIELD_LIMIT) or "-")
+    for key, value in list(summary.items())[:MAX_FIELDS]:
+        name = truncate(str(key).replace("_", " ").strip(), 64) or "-"
+        embed.add_field(name=name, value=truncate(_describe(value), FIELD_LIMIT) or "-")
     embed.set_footer(text="/privacy export gives all of it as a file; /privacy delete removes it.")
     return embed
 
