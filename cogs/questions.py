@@ -33,6 +33,54 @@ def _answer_candidates(message: discord.Message) -> list[int]:
     return out
 
 
+class OpenQuestionsView(Paginator):
+    """Pages of open questions, plus a menu to resolve one the viewer asked (any, for a moderator)."""
+
+    def __init__(
+        self, service: QuestionService, guild_id: int, channel_id: int | None, *, owner_id: int, moderator: bool
+    ) -> None:
+        super().__init__(self._render, owner_id=owner_id)
+        self.service = service
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+        self.moderator = moderator
+        self.picker: discord.ui.Select[OpenQuestionsView] = discord.ui.Select(
+            placeholder="Resolve one of these questions…", min_values=1, max_values=1
+        )
+        self.picker.callback = self._picked  # type: ignore[method-assign]
+
+    def has_controls(self) -> bool:
+        return self.pages > 1 or self.picker in self.children
+
+    async def _render(self, page: int) -> tuple[discord.Embed, int, int]:
+        result = await self.service.open_page(self.guild_id, page, channel_id=self.channel_id)
+        first = result.page * result.per_page + 1
+        mine = [
+            (first + i, q) for i, q in enumerate(result.items) if self.moderator or q.asker_id == self.owner_id
+        ]
+        self.picker.options = [
+            discord.SelectOption(
+                label=truncate(f"{n}. " + one_line(q.snippet or f"question {q.message_id}"), 100),
+                value=str(q.message_id),
+            )
+            for n, q in mine
+        ]
+        if mine and self.picker not in self.children:
+            self.add_item(self.picker)
+        elif not mine and self.picker in self.children:
+            self.remove_item(self.picker)
+        embed = open_questions_embed(
+            result.items, page=result.page, pages=result.pages, total=result.total, per_page=result.per_page
+        )
+        return embed, result.page, result.pages
+
+    async def _picked(self, interaction: discord.Interaction[Any]) -> None:
+        message_id = int(self.picker.values[0])
+        await self.service.resolve(self.guild_id, message_id, by_user_id=interaction.user.id, moderator=self.moderator)
+        await self._show(interaction, self.page)
+        await interaction.followup.send("Resolved.", ephemeral=True, allowed_mentions=no_mentions())
+
+
 @app_commands.guild_only()
 class QuestionsCog(commands.GroupCog, group_name="questions", group_description="Questions waiting for an answer"):
     def __init__(self, bot: HearthBot) -> None:
@@ -64,16 +112,15 @@ class QuestionsCog(commands.GroupCog, group_name="questions", group_description=
         guild_id = guild_id_of(interaction)
         channel_id = channel.id if channel is not None else None
 
-        async def render(page: int) -> tuple[discord.Embed, int, int]:
-            result = await self.questions.open_page(guild_id, page, channel_id=channel_id)
-            embed = open_questions_embed(
-                result.items, page=result.page, pages=result.pages, total=result.total, per_page=result.per_page
-            )
-            return embed, result.page, result.pages
-
-        view = Paginator(render, owner_id=interaction.user.id)
+        view = OpenQuestionsView(
+            self.questions,
+            guild_id,
+            channel_id,
+            owner_id=interaction.user.id,
+            moderator=has_moderator_permission(interaction),
+        )
         embed = await view.first_page()
-        if view.pages <= 1:
+        if not view.has_controls():
             await interaction.response.send_message(embed=embed, ephemeral=not public, allowed_mentions=no_mentions())
             return
         await interaction.response.send_message(

@@ -7,7 +7,9 @@ from typing import Any
 
 import discord
 
+from bot.services.errors import UserFacingError
 from cogs.common.embeds import no_mentions
+from cogs.common.errors import log, send_ephemeral
 
 # Renders page n (0-based, clamped by the source) and returns (embed, page shown, page count).
 PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, int, int]]]
@@ -29,6 +31,15 @@ class Paginator(discord.ui.View):
     def _sync_buttons(self) -> None:
         self.previous.disabled = self.page <= 0
         self.next.disabled = self.page >= self.pages - 1
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        if isinstance(error, UserFacingError):
+            await send_ephemeral(interaction, error.message)
+            return
+        log.error("a button of %s failed", type(self).__name__, exc_info=error)
+        await send_ephemeral(interaction, "Something went wrong on my side; it has been logged.")
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id == self.owner_id:

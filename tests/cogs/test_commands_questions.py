@@ -64,10 +64,9 @@ async def test_open_never_shows_a_live_mention(hearth: HearthWorld) -> None:
 
 
 async def test_open_pages_with_buttons(hearth: HearthWorld) -> None:
-    for i in range(7):
-        asker = hearth.add_member(f"asker{i}")
-        await asker.send(hearth.help, f"How do I solve problem number {i}?")
-        await hearth.env.advance_time(900)
+    for i in range(7):  # forum posts: each one its own question, whatever the chat flow
+        await hearth.forum_post(hearth.members[i % 3], f"Problem {i}", f"How do I solve problem number {i}?")
+        await hearth.env.advance_time(60)
     await hearth.env.settle()
     result = await hearth.bob.slash(hearth.general, "questions open")
     assert "Page 1 of 2" in reply_text(result)
@@ -178,3 +177,19 @@ async def test_moderator_tracks_a_members_message(hearth: HearthWorld, hearth_bo
     assert "Tracked as a question" in reply_text(result)
     question = await services_of(hearth_bot).questions.find(hearth.guild.id, message.id)
     assert question is not None and question.asker_id == hearth.alice.id
+
+
+async def test_open_offers_the_asker_a_resolve_menu(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
+    asked = await hearth.alice.send(hearth.help, "How do I rotate my API key?")
+    await hearth.bob.send(hearth.help, "Does anyone know a good theme for the editor?")
+    await hearth.env.settle()
+    bystander = await hearth.carol.slash(hearth.general, "questions open")
+    assert bystander.response is not None and bystander.response.components == []  # nothing to resolve
+
+    result = await hearth.alice.slash(hearth.general, "questions open")
+    response = result.response
+    assert response is not None and response.components  # alice sees a menu with her own question
+    await hearth.alice.select(response, [str(asked.id)])
+    assert await status_of(hearth_bot, hearth.guild.id, asked.id) == "resolved"
+    assert "rotate my API key" not in reply_text(result)  # the page was re-rendered without it
+    assert "good theme" in reply_text(result)
