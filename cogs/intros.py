@@ -38,6 +38,7 @@ REPLIES = {
     "not_yet": "No rush: the thread stays here whenever you are ready.",
     "skipped": "Noted. You will get a new introduction in a later round.",
 }
+EVERY = {"weekly": "every week", "biweekly": "every two weeks", "monthly": "every month"}
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -190,7 +191,7 @@ class IntroCog(commands.Cog):
             else " Add a few interests with `/interests add` so I can find good matches."
         )
         await interaction.response.send_message(
-            f"You're in! I'll introduce you to someone new {how_often.replace('bi', 'every two ')}.{tip}",
+            f"You're in! I'll introduce you to someone new {EVERY.get(how_often, 'every week')}.{tip}",
             embed=status_embed(status),
             ephemeral=True,
             allowed_mentions=no_mentions(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -14,6 +15,7 @@ import pytest_asyncio
 from simcord import ChannelHandle, MemberActor
 
 import bot.db.models.intros  # noqa: F401  (registers the intro tables on Base.metadata)
+from bot.core.intros import IntroRemoved
 from bot.db.base import Base
 from bot.runtime.bot import HearthBot, RuntimeOptions
 from bot.services.container import Services
@@ -102,6 +104,8 @@ async def test_round_opens_a_private_thread_pinging_only_the_pair(
     assert {u.id for u in intro.mentions} == {hearth.alice.id, hearth.bob.id}
     assert "birdwatching" in intro.content and "chess" not in intro.content
     assert not intro.mention_everyone and intro.role_mentions == []
+    monthly = await hearth.carol.slash(hearth.general, "intros join", how_often="monthly")
+    assert "every month" in reply_text(monthly)
     members = hearth.env.backend.get_channel(thread.id).thread_members
     assert {hearth.alice.id, hearth.bob.id} <= set(members) and hearth.carol.id not in members
 
@@ -172,3 +176,14 @@ async def test_pause_and_no_channel_falls_back_to_direct_messages(
     alice_dm = bot_messages(hearth.alice.user.dm_channel, hearth_bot)
     assert len(alice_dm) == 1 and f"<@{hearth.bob.id}>" in alice_dm[0].content
     assert bot_messages(hearth.carol.user.dm_channel, hearth_bot) == []
+
+
+async def test_a_removed_member_gets_a_kind_direct_message(
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Services
+) -> None:
+    cog: Any = hearth_bot.get_cog("IntroCog")  # loaded as an extension: its own module object
+    assert cog is not None
+    assert await cog.deliver(IntroRemoved(hearth_bot.clock.now(), hearth.guild.id, hearth.bob.id))
+    await hearth.env.settle()
+    [notice] = bot_messages(hearth.bob.user.dm_channel, hearth_bot)
+    assert "/intros join" in notice.content and notice.mentions == []
