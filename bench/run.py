@@ -42,7 +42,7 @@ class Sizes:
 def full_sizes(runs: int, big_runs: int) -> Sizes:
     shape = {"seed": 8, "members": 5000, "weeks": 8, "thread_share": 0.02}
     return Sizes(
-        big=GeneratorConfig(messages_per_week=125_000, **shape),  # type: ignore[arg-type]
+        big=GeneratorConfig(messages_per_week=128_100, **shape),  # type: ignore[arg-type]
         small=GeneratorConfig(messages_per_week=12_500, **shape),  # type: ignore[arg-type]
         live=GeneratorConfig(seed=3, members=500, weeks=2, messages_per_week=12_000, thread_share=0.0),
         live_messages=20_000,
