@@ -1,6 +1,7 @@
 """`make bench`: measure Hearth beside its floors and write BENCHMARKS.md.
 
-    python -m bench.run [--quick] [--runs N] [--out BENCHMARKS.md] [--profile]
+    python -m bench.run [--quick] [--runs N] [--big-runs N] [--out BENCHMARKS.md] [--profile]
+    python bench/run.py ...   (the same, as a script)
 
 Inputs come from the sample-community generator (fixed seeds), cached under
 $HEARTH_BENCH_CACHE (default: the temp folder) so a second run skips generation.
@@ -21,6 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # run as `python bench/run.py`: make the checkout importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import bench_analyze, bench_live, report
 from bench.common import ROOT, Row, cache_dir, dataset, machine, median, message_count
