@@ -43,6 +43,7 @@ from bot.db.repos import digests as repo
 from bot.db.session import make_sessionmaker
 from bot.render.chart import render_chart
 from bot.render.markdown import render_markdown
+from bot.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class DigestService:
             parsed = DigestSettings.from_json(merged)
             rejected = [k for k, v in changes.items() if v is not None and parsed.to_json().get(k) != v]
             if rejected:
-                raise ValueError(f"invalid digest setting(s): {', '.join(sorted(rejected))}")
+                raise InvalidInput(f"Invalid digest setting(s): {', '.join(sorted(rejected))}.")
             await repo.save_settings(session, guild_id, parsed, channel_id)
         return await self.config(guild_id)
 

@@ -25,6 +25,7 @@ from bot.db.models.core import GuildSettings, Interaction, Member, Message, Ques
 from bot.db.models.digests import Digest
 from bot.db.session import create_engine, make_sessionmaker
 from bot.services.digests import DigestService, awrite_offline_digest
+from bot.services.errors import InvalidInput
 
 GUILD = 1000
 OTHER = 2000
@@ -211,7 +212,7 @@ async def test_due_respects_ownership_channel_and_enabled(sm: async_sessionmaker
     assert await service.due() == []
     cfg = await service.update_settings(GUILD, enabled=True, weekday=2, hour=18)
     assert cfg.settings == DigestSettings(enabled=True, weekday=2, hour=18, quiet_threshold=3)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         await service.update_settings(GUILD, hour=31)
 
 
