@@ -95,6 +95,9 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="See
 
     async def cog_load(self) -> None:
         ensure_error_handler(self.bot.tree)
+        pipeline = getattr(self.bot.services, "pipeline", None)
+        if not self.privacy.has_pipeline and pipeline is not None:
+            self.privacy.use_pipeline(pipeline)
 
     @app_commands.command(name="show", description="What Hearth stores about you in this server")
     async def show(self, interaction: discord.Interaction[Any]) -> None:

@@ -60,6 +60,14 @@ class PrivacyService:
         self._on_change = on_change
         self._pipeline = pipeline
 
+    @property
+    def has_pipeline(self) -> bool:
+        return self._pipeline is not None
+
+    def use_pipeline(self, pipeline: PipelineLike) -> None:
+        """Deletion must flush buffered facts and tell the engine; give it the event pipeline."""
+        self._pipeline = pipeline
+
     async def summary(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member in this server (ids, times, counts; no message text)."""
         if self._pipeline is not None:

@@ -56,7 +56,8 @@ async def open_command_services(path: Path, clock: Clock, *, features: bool = Fa
     services.questions = QuestionService(sessionmaker, clock, pipeline)
     services.settings = SettingsService(sessionmaker, clock, on_change=pipeline.refresh_rules)
     services.interests = InterestService(sessionmaker, clock)
-    services.privacy = PrivacyService(sessionmaker, clock, on_change=pipeline.refresh_rules, pipeline=pipeline)
+    # as the lifecycle builds it (no pipeline given): the privacy cog wires the pipeline in itself
+    services.privacy = PrivacyService(sessionmaker, clock, on_change=pipeline.refresh_rules)
     if features:  # so that every extension in cogs/ can load
         from bot.services.digests import DigestService
         from bot.services.intros import IntroService
