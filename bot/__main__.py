@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import analyze
+from bot.cli import analyze, run
 from bot.cli.common import CliError
 from bot.config import ConfigError
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     analyze.add_parser(sub)
+    run.add_parser(sub)
     return parser
 
 
