@@ -20,7 +20,7 @@ from bot.core.facts import Fact, QuestionFact
 from bot.db.repos import questions as question_repo
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 
-_LINK = re.compile(r"discord(?:app)?\.com/channels/(\d+|@me)/(\d+)/(\d+)")
+_LINK = re.compile(r"discord(?:app)?\.com/channels/(\d{1,25}|@me)/(\d{1,25})/(\d{1,25})")
 _ID = re.compile(r"^\s*(\d{5,20})\s*$")
 
 
@@ -41,16 +41,26 @@ class OpenQuestionsPage:
     per_page: int
 
 
+MAX_SNOWFLAKE = 2**63 - 1
+
+
+def _snowflake(digits: str) -> int:
+    value = int(digits)
+    if not 0 < value <= MAX_SNOWFLAKE:
+        raise InvalidInput("That is not a Discord message id.")
+    return value
+
+
 def parse_message_ref(text: str, guild_id: int) -> int:
     """A message id from a bare id or a message link of this server."""
-    match = _LINK.search(text)
+    match = _LINK.search(text[:300])
     if match:
         if match.group(1) != str(guild_id):
             raise InvalidInput("That link points to a message in another server.")
-        return int(match.group(3))
-    bare = _ID.match(text)
+        return _snowflake(match.group(3))
+    bare = _ID.match(text[:300])
     if bare:
-        return int(bare.group(1))
+        return _snowflake(bare.group(1))
     raise InvalidInput("Give a question from the list, a message link or a message id.")
 
 

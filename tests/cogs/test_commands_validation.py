@@ -61,6 +61,10 @@ def test_message_refs() -> None:
         parse_message_ref("https://discord.com/channels/43/7/99999", 42)
     with pytest.raises(InvalidInput):
         parse_message_ref("hello", 42)
+    with pytest.raises(InvalidInput):
+        parse_message_ref("99999999999999999999", 42)  # beyond 64 bits
+    with pytest.raises(InvalidInput):
+        parse_message_ref("https://discord.com/channels/42/7/" + "9" * 25, 42)
 
 
 def test_refusal_names_the_missing_permission() -> None:
