@@ -74,6 +74,8 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
         include_channel="Stop ignoring this channel",
         snippet_chars="Characters of a question kept to show moderators (0 = keep no text, max 300)",
         tracking="Track questions and interactions in this server",
+        staff_role_add="A staff role: the digest counts member-to-member ties apart from staff",
+        staff_role_remove="Stop treating this role as staff",
     )
     @moderator_only()
     async def setup(
@@ -90,6 +92,8 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
         include_channel: TrackedChannel | None = None,
         snippet_chars: int | None = None,
         tracking: bool | None = None,
+        staff_role_add: discord.Role | None = None,
+        staff_role_remove: discord.Role | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         for channel, what in (
@@ -111,6 +115,8 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
             remove_help_channels=[help_channel_remove.id] if help_channel_remove else [],
             add_excluded_channels=[exclude_channel.id] if exclude_channel else [],
             remove_excluded_channels=[include_channel.id] if include_channel else [],
+            add_staff_roles=[staff_role_add.id] if staff_role_add else [],
+            remove_staff_roles=[staff_role_remove.id] if staff_role_remove else [],
         )
         if change.is_empty():
             current = await self.settings.get(guild_id)

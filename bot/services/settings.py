@@ -78,6 +78,8 @@ class SettingsChange:
     remove_help_channels: list[int] = field(default_factory=list)
     add_excluded_channels: list[int] = field(default_factory=list)
     remove_excluded_channels: list[int] = field(default_factory=list)
+    add_staff_roles: list[int] = field(default_factory=list)
+    remove_staff_roles: list[int] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return self == SettingsChange()
@@ -89,7 +91,7 @@ def _edit_list(current: list[int], add: list[int], remove: list[int], what: str)
         if channel_id not in out:
             out.append(channel_id)
     if len(out) > MAX_CHANNEL_LIST:
-        raise InvalidInput(f"At most {MAX_CHANNEL_LIST} {what} channels.")
+        raise InvalidInput(f"At most {MAX_CHANNEL_LIST} {what} entries.")
     return out
 
 
@@ -126,8 +128,9 @@ class SettingsService:
                 updates[name] = int(value)
         both = set(change.add_help_channels) & set(change.remove_help_channels)
         both |= set(change.add_excluded_channels) & set(change.remove_excluded_channels)
+        both |= set(change.add_staff_roles) & set(change.remove_staff_roles)
         if both:
-            raise InvalidInput("A channel cannot be added and removed in the same change.")
+            raise InvalidInput("A channel or role cannot be added and removed in the same change.")
         if change.add_help_channels or change.remove_help_channels:
             updates["help_channel_ids"] = _edit_list(
                 list(current.help_channel_ids), change.add_help_channels, change.remove_help_channels, "help"
@@ -138,6 +141,10 @@ class SettingsService:
                 change.add_excluded_channels,
                 change.remove_excluded_channels,
                 "excluded",
+            )
+        if change.add_staff_roles or change.remove_staff_roles:
+            updates["staff_role_ids"] = _edit_list(
+                list(current.staff_role_ids), change.add_staff_roles, change.remove_staff_roles, "staff role"
             )
         return updates
 

@@ -84,6 +84,8 @@ def settings_embed(settings: Any) -> discord.Embed:
     embed.add_field(name="Intro channel", value=chan(settings.intro_channel_id), inline=True)
     embed.add_field(name="Help channels", value=chans(settings.help_channel_ids), inline=False)
     embed.add_field(name="Excluded channels", value=chans(settings.excluded_channel_ids), inline=False)
+    roles = [f"<@&{int(r)}>" for r in settings.staff_role_ids]
+    embed.add_field(name="Staff roles", value=truncate(", ".join(roles), FIELD_LIMIT) if roles else "none", inline=False)
     snippet = "off (no text stored)" if settings.snippet_chars == 0 else f"{settings.snippet_chars} characters"
     embed.add_field(name="Question snippet", value=snippet, inline=True)
     return embed

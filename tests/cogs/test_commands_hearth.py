@@ -42,6 +42,7 @@ async def test_setup_saves_valid_settings(hearth: HearthWorld, hearth_bot: Heart
         digest_channel=hearth.general,
         help_channel_add=hearth.help,
         snippet_chars=80,
+        staff_role_add=hearth.mod_role,
     )
     assert result.ephemeral
     assert "Settings saved" in reply_text(result)
@@ -51,6 +52,7 @@ async def test_setup_saves_valid_settings(hearth: HearthWorld, hearth_bot: Heart
     assert stored.digest_channel_id == hearth.general.id
     assert list(stored.help_channel_ids) == [hearth.help.id]
     assert stored.snippet_chars == 80
+    assert list(stored.staff_role_ids) == [hearth.mod_role.id]
     # the engine's rules follow the change
     assert hearth.help.id in services_of(hearth_bot).pipeline.rules.get(hearth.guild.id).help_channel_ids
 
