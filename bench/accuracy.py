@@ -1,15 +1,21 @@
 """Accuracy benchmark: replay the annotated IRC exports through the Engine and score them.
 
 usage: python -m bench.accuracy [--logs all|dev|held|NAME[,NAME...]] [--data DIR] [--keep DIR] [--json]
+                                [--path engine|cli|both]
 
-Each export is read into `MessageCreated` events, replayed under a FakeClock, and the
-facts are turned into an analysis report (schema community-analysis/1); then the
-benchmark's own `score.py` scores the reports, over the chosen logs and per log.
+`--path engine` (default): each export is read into `MessageCreated` events, replayed through
+the Engine under a FakeClock, and the facts are turned into an analysis report (schema
+community-analysis/1) in memory. `--path cli`: the real command's code path,
+`bot.cli.analyze.analyze` (export reader, pipeline, database in a temporary SQLite file,
+report read back from the database), one log at a time. `--path both` runs both and says
+whether the scores agree. The benchmark's own `score.py` scores the reports, over the chosen
+logs and per log.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import subprocess
 import sys
@@ -122,6 +128,15 @@ def replay(path: Path) -> tuple[list[Fact], int]:
     return facts, count
 
 
+def cli_report(export: Path, report: Path, work: Path) -> None:
+    """The report `python -m bot analyze EXPORT --report R --db D` writes, through the same code."""
+    from bot.cli.analyze import analyze
+
+    db = work / f"{export.name}.db"
+    db.unlink(missing_ok=True)
+    asyncio.run(analyze([export], report, str(db), progress=False))
+
+
 def score(data: Path, pairs: list[tuple[Path, Path]]) -> dict[str, float]:
     args = [sys.executable, str(data.parent / "score.py")]
     for gold, report in pairs:
@@ -151,30 +166,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--keep", type=Path, default=None, help="write the reports here instead of a temp dir")
     parser.add_argument("--json", action="store_true", help="print the overall scores as JSON")
+    parser.add_argument("--path", choices=("engine", "cli", "both"), default="engine",
+                        help="engine replay in memory, the real analyze command's path, or both")
     args = parser.parse_args(argv)
     names = pick_logs(args.logs)
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = args.keep or Path(tmp)
         out_dir.mkdir(parents=True, exist_ok=True)
-        pairs: list[tuple[Path, Path]] = []
-        started = time.perf_counter()
-        total = 0
-        for name in names:
-            facts, count = replay(args.data / f"{name}.export.json")
-            total += count
-            report = out_dir / f"{name}.report.json"
-            report.write_text(json.dumps(build_report(facts)), encoding="utf-8")
-            pairs.append((args.data / f"{name}.gold.json", report))
-        elapsed = time.perf_counter() - started
-        overall = score(args.data, pairs)
-        if args.json:
-            print(json.dumps(overall, indent=1))
-            return 0
-        print(f"{'log':16s} " + " ".join(k[:12].rjust(5) for k in ("reply_f1", "pair_f1", "status", "open_p", "open_r", "first")))
-        for name, pair in zip(names, pairs, strict=True):
-            print(line(name, score(args.data, [pair])))
-        print(line("ALL", overall))
-        print(f"replayed {total} messages in {elapsed:.2f}s")
+        paths = ("engine", "cli") if args.path == "both" else (args.path,)
+        results: dict[str, dict[str, float]] = {}
+        for path in paths:
+            pairs: list[tuple[Path, Path]] = []
+            started = time.perf_counter()
+            total = 0
+            for name in names:
+                export = args.data / f"{name}.export.json"
+                report = out_dir / f"{name}.{path}.report.json"
+                if path == "cli":
+                    cli_report(export, report, Path(tmp))
+                else:
+                    facts, count = replay(export)
+                    total += count
+                    report.write_text(json.dumps(build_report(facts)), encoding="utf-8")
+                pairs.append((args.data / f"{name}.gold.json", report))
+            elapsed = time.perf_counter() - started
+            overall = results[path] = score(args.data, pairs)
+            if args.json:
+                print(json.dumps(overall, indent=1))
+                continue
+            if len(paths) > 1:
+                print(f"== {path}")
+            print(f"{'log':16s} " + " ".join(k[:12].rjust(5) for k in ("reply_f1", "pair_f1", "status", "open_p", "open_r", "first")))
+            for name, pair in zip(names, pairs, strict=True):
+                print(line(name, score(args.data, [pair])))
+            print(line("ALL", overall))
+            print(f"{path}: {len(names)} logs in {elapsed:.2f}s" + (f" ({total} messages replayed)" if total else ""))
+        if len(results) == 2:
+            same = all(abs(results["engine"][k] - results["cli"][k]) < 1e-9 for k in SUMMARY_KEYS)
+            print("engine and cli paths agree" if same else "engine and cli paths DISAGREE")
+            return 0 if same else 1
         return 0
 
 

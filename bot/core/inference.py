@@ -54,7 +54,7 @@ class FlowParams:
     prefer_open_question: bool = False
     fresh_question_words: int = 10
     idle_seconds: float = 600.0
-    link_model: LinkModel | None = None
+    link_model: LinkModel | None = field(default_factory=lambda: shipped_link_model())
 
 
 @dataclass(slots=True)
@@ -192,7 +192,7 @@ def _scored(
     obs = Observation(author_id, ts, is_question, text.is_acknowledgement(content), text.is_appeal(content),
                       len(content.split()), words)
     if is_question and obs.words >= flow.params.fresh_question_words:
-        return None, None  # a full question, or a call on everyone, opens a new conversation
+        return None, None  # a full question opens a new conversation
     chosen = choose_link(model, flow, obs)
     if chosen is not None:
         best = chosen[0]

@@ -112,8 +112,8 @@ def test_unaddressed_answer_goes_to_whoever_addressed_the_author() -> None:
     t = chat.send(ALICE, "thanks")
     assert chat.targets(b) == {(ALICE, "mention")}
     assert chat.targets(a) == {(BOB, "inferred")}
-    assert chat.targets(t) == set()  # a follow-up to one's own message is not a new interaction
-    assert chat.question(q).status == "answered"  # type: ignore[union-attr]
+    assert chat.targets(t) == {(BOB, "inferred")}  # thanks go back to whoever just helped
+    assert chat.question(q).status == "resolved"  # type: ignore[union-attr]
 
 
 def test_typed_name_addresses_a_recent_participant() -> None:
