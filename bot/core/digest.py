@@ -399,3 +399,13 @@ class DigestAction:
             "late": self.late,
             "figures": dict(self.figures),
         }
+
+
+def stored_figures(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """The figures kept in the `digests` row: the same, but naming no member (lists keep counts)."""
+    out = dict(figures)
+    out["top_helpers"] = [{"answers": h.get("answers")} for h in figures.get("top_helpers", [])]
+    out["bridges"] = [
+        {"separated": b.get("separated"), "groups": b.get("groups")} for b in figures.get("bridges", [])
+    ]
+    return out

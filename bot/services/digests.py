@@ -33,6 +33,7 @@ from bot.core.digest import (
     last_due_week,
     parse_week_key,
     post_time,
+    stored_figures,
     week_bounds,
     week_key_of,
     week_windows,
@@ -274,7 +275,7 @@ class DigestService:
                 now or self._clock.now(),
                 channel_id=action.channel_id,
                 late=action.late,
-                figures=dict(action.figures),
+                figures=stored_figures(action.figures),
             )
         return None if digest_id is None else dataclasses.replace(action, digest_id=digest_id)
 

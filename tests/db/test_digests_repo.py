@@ -182,6 +182,8 @@ async def test_exactly_once_across_a_restart(sm: async_sessionmaker[AsyncSession
         row = await restarted.record(GUILD, WEEK)
         assert row is not None and row.message_id == 4242 and row.posted_at is not None
         assert row.figures["new_connections"] == 3
+        assert row.figures["top_helpers"] == [{"answers": 1}]  # the stored row names no member
+        assert claimed.figures["top_helpers"] == [{"user_id": "2", "answers": 1}]
     finally:
         await engine.dispose()
     async with sm() as s:
