@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import JSON, Integer, Table, TypeDecorator, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.facts import Fact
@@ -128,3 +129,65 @@ async def test_opt_out_can_be_kept_after_deleting(engine: AsyncEngine, sessionma
         await session.commit()
         assert await members.opted_out_ids(session, GUILD) == {ME}
     assert await rows_mentioning(engine, GUILD, ME) == {"members": 1}
+
+
+def synthetic_row(table: Table, parents: dict[str, dict[str, Any]], user_id: int) -> dict[str, Any]:
+    """A row for any table: the member in every user column, this server, a parent row for
+    every foreign key, and a plain value of the right type elsewhere."""
+    row: dict[str, Any] = {}
+    users = {c.name for c in user_columns(table)}
+    for column in table.columns:
+        fk = next(iter(column.foreign_keys), None)
+        if fk is not None and fk.column.table.name in parents:
+            row[column.name] = parents[fk.column.table.name][fk.column.name]
+        elif column.name in users:
+            row[column.name] = user_id
+        elif column.name == "guild_id":
+            row[column.name] = GUILD
+        elif (
+            (column.primary_key and isinstance(column.type, Integer) and column.autoincrement is True)
+            or column.default is not None
+            or column.server_default is not None
+        ):
+            continue
+        elif column.nullable:
+            row[column.name] = None
+        elif isinstance(column.type, JSON):
+            row[column.name] = []
+        else:
+            kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+            python_type: Any = kind.python_type
+            sample: dict[type, Any] = {
+                int: 424242 + user_id,
+                str: f"x{user_id}",
+                bool: False,
+                datetime: at(0),
+                dict: {},
+                list: [],
+            }
+            row[column.name] = sample[python_type]
+    return row
+
+
+async def test_a_row_in_every_table_naming_the_member_is_removed(
+    engine: AsyncEngine, sessionmaker: SM
+) -> None:
+    """Whatever tables exist in the metadata (every area's), one row naming the member in each
+    goes, and a row naming someone else stays."""
+    parents: dict[str, dict[str, Any]] = {}
+    async with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            # ME last: the parent row a child row points at is the member's
+            for who in (OTHER, ME) if user_columns(table) or table.foreign_keys else (ME,):
+                row = synthetic_row(table, parents, who)
+                result = await conn.execute(insert(table).values(row).returning(*table.primary_key.columns))
+                parents[table.name] = {**row, **result.one()._asdict()}
+    assert (await rows_mentioning(engine, GUILD, ME)).keys() >= {t.name for t in member_tables()}
+
+    async with sessionmaker() as session:
+        await delete_member_data(session, GUILD, ME)
+        await session.commit()
+    assert await rows_mentioning(engine, GUILD, ME) == {}
+    assert (await rows_mentioning(engine, GUILD, OTHER)).keys() >= {
+        t.name for t in member_tables() if not any(fk.column.table.name in parents for fk in t.foreign_keys)
+    }
