@@ -57,8 +57,10 @@ _STOP_WORDS = frozenset(
 
 def strip_code_and_urls(content: str) -> str:
     """The prose of a message: code blocks, inline code and links removed."""
-    text = _CODE_BLOCK.sub(" ", content)
-    text = _INLINE_CODE.sub(" ", text)
+    text = content
+    if "`" in text:
+        text = _CODE_BLOCK.sub(" ", text)
+        text = _INLINE_CODE.sub(" ", text)
     return _URL.sub(" ", text)
 
 
@@ -149,15 +151,9 @@ def is_appeal(content: str) -> bool:
 
 def content_words(content: str, limit: int = 24) -> frozenset[str]:
     """The distinct content words of a message (lowercase, stop words and short words dropped)."""
-    prose = strip_code_and_urls(content).lower()
-    found: set[str] = set()
-    for word in _WORD.findall(prose):
-        word = word.strip("._-")
-        if len(word) >= 3 and word not in _STOP_WORDS:
-            found.add(word)
-            if len(found) == limit:
-                break
-    return frozenset(found)
+    words = _WORD.findall(strip_code_and_urls(content).lower(), 0)
+    found = {w.strip("._-") for w in words[: 3 * limit]}
+    return frozenset(w for w in found if len(w) >= 3 and w not in _STOP_WORDS)
 
 
 def first_word(content: str) -> str:

@@ -69,3 +69,17 @@ def test_first_and_last_word() -> None:
     assert text.first_word("Bob: try this") == "bob"
     assert text.last_word("ic jdub.") == "jdub"
     assert text.first_word("") == "" and text.last_word("   ") == ""
+
+
+def test_content_words_skip_stop_words_code_and_links() -> None:
+    got = text.content_words("Try `sudo apt purge nvidia*` then reboot, see https://help.ubuntu.com/nvidia")
+    assert "reboot" in got and "nvidia" not in got and "try" not in got and "see" not in got
+    assert text.content_words("ok thanks") == frozenset()
+    assert len(text.content_words(" ".join(f"word{i}" for i in range(100)))) <= 72
+
+
+def test_appeals_call_on_everyone() -> None:
+    assert text.is_appeal("does anyone know how to fix grub?")
+    assert text.is_appeal("hi all, quick question")
+    assert text.is_appeal("<@5> can somebody check this")
+    assert not text.is_appeal("you need the 6.8 kernel for that card")
