@@ -1,7 +1,8 @@
-"""Conversation episodes: a question and its answers, a chat, a thread, a forum post, a join.
+"""Conversation episodes: a chat, a thread, a bot post, a newcomer joining and saying hi.
 
-Each episode is generated whole (it spans minutes to hours) and returns its messages; the
-generator merges episodes into channel files in time order.
+`Episodes` also holds the building blocks (posting, reacting, picking members by interest)
+that the help episodes (`help_episodes.py`) use. Each episode is generated whole (it spans
+minutes to hours) into `out`; the generator merges episodes into channel files in time order.
 """
 
 from __future__ import annotations
@@ -159,118 +160,6 @@ class Episodes:
 
     # ---- episodes ---------------------------------------------------------------------
 
-    def question(self, channel: Channel, topic_key: str, at: datetime) -> None:
-        rng = self.rng
-        topic = P.TOPIC_BY_KEY[topic_key]
-        asker = self.by_topic[topic_key].pick(rng)
-        if asker is None:
-            return
-        index = rng.randrange(len(topic.problems))
-        text = rng.choice(P.QUESTION_TEMPLATES).format(
-            problem=topic.problems[index], thing=rng.choice(topic.things)
-        )
-        question = self.post(channel, asker, at, text)
-        if rng.random() < 0.1:
-            question.data["attachments"].append(_attachment(self.ids.next(at)))
-        if rng.random() < self.unanswered_share:
-            if rng.random() < 0.25:
-                self.post(
-                    channel,
-                    asker,
-                    self.later(at, 1800, 7200),
-                    rng.choice(("anyone?", "bump", "still stuck on this")),
-                )
-            return
-        answerer = self.helpers[topic_key].pick(rng, exclude=(asker, self.bot))
-        if answerer is None:
-            return
-        fix = topic.fixes[index]
-        answer_text = rng.choice(P.ANSWER_TEMPLATES).format(fix=fix, thing=rng.choice(topic.things))
-        when = at + timedelta(seconds=self.response_delay())
-        style = rng.choices(
-            ("reply", "mention", "plain", "thread"), weights=(35, 25, 20, 20 * self.thread_share)
-        )[0]
-        where = channel
-        if style == "thread" and channel.role in ("help", "topic"):
-            where = self._thread_from(question, text)
-            self.post(where, asker, self.later(at, 30, 180), rng.choice(P.FOLLOW_UP_TEMPLATES))
-            when = max(when, self.later(at, 200, 400))
-            answer = self.post(where, answerer, when, answer_text)
-        elif style == "mention":
-            answer = self.post(where, answerer, when, f"{self.name(asker)} {answer_text}", mentions=(asker,))
-        elif style == "plain":
-            answer = self.post(where, answerer, when, answer_text)
-        else:
-            answer = self.post(where, answerer, when, answer_text, reply_to=question)
-        self._after_answer(where, asker, answerer, answer, topic_key)
-
-    def _after_answer(
-        self, channel: Channel, asker: Member, answerer: Member, answer: Posted, topic_key: str
-    ) -> None:
-        rng = self.rng
-        at = answer.at
-        last = answer
-        if rng.random() < 0.3:
-            follow = self.post(
-                channel,
-                asker,
-                self.later(at, 40, 600),
-                rng.choice(P.FOLLOW_UP_TEMPLATES),
-                reply_to=answer if rng.random() < 0.5 else None,
-            )
-            fix = rng.choice(P.TOPIC_BY_KEY[topic_key].fixes)
-            last = self.post(
-                channel,
-                answerer,
-                self.later(follow.at, 30, 900),
-                f"then {fix}",
-                reply_to=follow if rng.random() < 0.4 else None,
-            )
-            at = last.at
-        if rng.random() < 0.25:
-            second = self.helpers[topic_key].pick(rng, exclude=(asker, answerer, self.bot))
-            if second is not None:
-                extra = self.post(
-                    channel,
-                    second,
-                    self.later(at, 20, 900),
-                    rng.choice(("+1 to that", "also check the docs, they cover this", "what they said")),
-                )
-                at = extra.at
-        roll = rng.random()
-        if roll < 0.45:
-            text = rng.choice(P.THANKS_TEMPLATES)
-            mentioned = "{name}" in text and rng.random() < 0.6
-            content = text.format(name=self.name(answerer) if mentioned else answerer.name)
-            self.post(
-                channel,
-                asker,
-                self.later(at, 30, 1200),
-                content,
-                mentions=(answerer,) if mentioned else (),
-                reply_to=last if rng.random() < 0.3 else None,
-            )
-        elif roll < 0.70:
-            self.react(last, "✅", asker)
-        if rng.random() < 0.3:
-            other = self.everyone.pick(rng, exclude=(self.bot,))
-            if other is not None:
-                self.react(answer, "👍", other)
-
-    def _thread_from(self, question: Posted, title: str) -> Channel:
-        parent = question.channel
-        thread = Channel(
-            question.id,
-            title[:90],
-            "GuildPublicThread",
-            "thread",
-            parent.id,
-            parent.name,
-            topic_key=parent.topic_key,
-            owner_id=question.author.id,
-        )
-        return thread
-
     def chat(self, channel: Channel, topic_key: str, at: datetime) -> None:
         rng = self.rng
         topic = P.TOPIC_BY_KEY[topic_key]
@@ -344,54 +233,6 @@ class Episodes:
                 reply_to=previous if rng.random() < 0.2 and speaker is not previous.author else None,
             )
 
-    def forum_post(self, forum: Channel, topic_key: str, at: datetime) -> None:
-        rng = self.rng
-        topic = P.TOPIC_BY_KEY[topic_key]
-        owner = self.by_topic[topic_key].pick(rng, exclude=(self.bot,))
-        if owner is None:
-            return
-        index = rng.randrange(len(topic.problems))
-        problem = topic.problems[index]
-        post_id = self.ids.next(at)
-        tags = [topic_key] + (["beginner"] if rng.random() < 0.3 else [])
-        post = Channel(
-            post_id,
-            problem[:90],
-            "GuildPublicThread",
-            "post",
-            forum.id,
-            forum.name,
-            topic_key=topic_key,
-            owner_id=owner.id,
-        )
-        post.tags = (topic_key,)
-        first = self.post(
-            post,
-            owner,
-            at,
-            f"I'm trying to {problem}. working on {rng.choice(topic.things)}, what am I missing?",
-            message_id=post_id,
-        )
-        if rng.random() >= self.unanswered_share:
-            answerer = self.helpers[topic_key].pick(rng, exclude=(owner, self.bot))
-            if answerer is not None:
-                answer = self.post(
-                    post,
-                    answerer,
-                    at + timedelta(seconds=self.response_delay()),
-                    rng.choice(P.ANSWER_TEMPLATES).format(
-                        fix=topic.fixes[index], thing=rng.choice(topic.things)
-                    ),
-                    reply_to=first if rng.random() < 0.2 else None,
-                )
-                self._after_answer(post, owner, answerer, answer, topic_key)
-                if (
-                    any(reaction["emoji"]["name"] == "✅" for reaction in answer.data["reactions"])
-                    or rng.random() < 0.3
-                ):
-                    tags.append("solved")
-        post.tags = tuple(tags)
-
     def bot_message(self, at: datetime) -> None:
         rng = self.rng
         if rng.random() < 0.7:
@@ -446,12 +287,3 @@ class Episodes:
                 )
             if rng.random() < 0.5:
                 self.react(intro, "👋", greeter)
-
-
-def _attachment(attachment_id: int) -> dict[str, Any]:
-    return {
-        "id": str(attachment_id),
-        "url": f"https://cdn.discordapp.com/attachments/{attachment_id}/screenshot.png",
-        "fileName": "screenshot.png",
-        "fileSizeBytes": 48213,
-    }

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.sample import help_episodes
 from bot.sample.community import (
     Channel,
     IdAllocator,
@@ -165,13 +166,13 @@ class CommunityGenerator:
         elif kind == "chat_topic":
             episodes.chat(channel, topic, at)
         elif kind == "q_help":
-            episodes.question(layout.one("help"), topic, at)
+            help_episodes.question(episodes, layout.one("help"), topic, at)
         elif kind == "q_general":
-            episodes.question(layout.one("general"), topic, at)
+            help_episodes.question(episodes, layout.one("general"), topic, at)
         elif kind == "q_topic":
-            episodes.question(channel, topic, at)
+            help_episodes.question(episodes, channel, topic, at)
         elif kind == "forum":
-            episodes.forum_post(layout.one("forum"), topic, at)
+            help_episodes.forum_post(episodes, layout.one("forum"), topic, at)
         elif kind == "thread":
             episodes.thread_talk(channel, topic, at)
         else:
