@@ -11,13 +11,13 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, String, Table, case, cast, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
@@ -37,22 +37,17 @@ MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _IN_CHUNK = 500
+# these facts' fields are exactly their table's columns
+_MESSAGE_FIELDS = tuple(f.name for f in fields(MessageFact))
+_INTERACTION_FIELDS = tuple(f.name for f in fields(InteractionFact))
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
+    return b if a is None else a if b is None else max(a, b)
 
 
 def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _left_after_join(joined: datetime | None, left: datetime | None) -> datetime | None:
@@ -75,27 +70,10 @@ class _Batch:
 
     def add(self, fact: Fact) -> None:
         if isinstance(fact, MessageFact):
-            self.messages[fact.message_id] = {
-                "message_id": fact.message_id,
-                "guild_id": fact.guild_id,
-                "channel_id": fact.channel_id,
-                "parent_channel_id": fact.parent_channel_id,
-                "author_id": fact.author_id,
-                "created_at": fact.created_at,
-                "is_bot": fact.is_bot,
-                "is_question": fact.is_question,
-            }
+            self.messages[fact.message_id] = {name: getattr(fact, name) for name in _MESSAGE_FIELDS}
         elif isinstance(fact, InteractionFact):
-            self.interactions[(fact.message_id, fact.target_user_id)] = {
-                "message_id": fact.message_id,
-                "target_user_id": fact.target_user_id,
-                "guild_id": fact.guild_id,
-                "channel_id": fact.channel_id,
-                "source_user_id": fact.source_user_id,
-                "target_message_id": fact.target_message_id,
-                "kind": fact.kind,
-                "at": fact.at,
-            }
+            key = (fact.message_id, fact.target_user_id)
+            self.interactions[key] = {name: getattr(fact, name) for name in _INTERACTION_FIELDS}
             self.interactions_by_message.setdefault(fact.message_id, set()).add(fact.target_user_id)
         elif isinstance(fact, QuestionFact):
             self.questions[fact.message_id] = fact
@@ -199,7 +177,7 @@ class BatchedWriter:
                 batch = self._buffer[: self._batch_size]
                 del self._buffer[: len(batch)]
                 try:
-                    await self._write_batch(batch)
+                    await self._write_isolating(batch)
                 except BaseException:
                     self._buffer[:0] = batch  # keep them for the next attempt
                     raise
@@ -232,6 +210,22 @@ class BatchedWriter:
                 await self.flush()
             except Exception:
                 log.exception("batched write failed; %d facts kept for the next flush", self.pending)
+
+    async def _write_isolating(self, facts: Sequence[Fact]) -> None:
+        """Write `facts`; when the database refuses a batch (not an outage: bad data), split it
+        in order-keeping halves to find and drop the refused facts, so one bad fact never
+        blocks the writer. Outages propagate and the batch is kept."""
+        try:
+            await self._write_batch(facts)
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            if len(facts) == 1:
+                log.error("dropping a fact the database refuses: %r (%s)", facts[0], exc)
+                return
+            half = len(facts) // 2
+            await self._write_isolating(facts[:half])
+            await self._write_isolating(facts[half:])
 
     async def _write_batch(self, facts: Sequence[Fact]) -> None:
         reduced = _Batch()
@@ -376,6 +370,13 @@ def _sqlite_processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
         return _utc_text
     processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
     return processor
+
+
+def _refused(exc: Exception) -> bool:
+    """Bad data (a constraint, a value the column or the driver rejects), not an outage or a bug."""
+    if isinstance(exc, IntegrityError | DataError | ValueError | TypeError):
+        return True
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
 
 
 def _is_retryable(exc: DBAPIError) -> bool:

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageGone
+from bot.db.migrate import migrate
+from bot.db.session import create_engine
 from bot.db.writer import BatchedWriter
 from tests.db.factories import GUILD, at, conversation, member, message, question, reply
 from tests.db.snapshots import FACT_TABLES, snapshot, table_rows
@@ -166,3 +172,29 @@ async def test_async_on_commit_is_awaited(engine: AsyncEngine) -> None:
     await writer.write([message(1, 5, 0)])
     await writer.close()
     assert seen == [1]
+
+
+async def test_a_fact_the_database_refuses_is_dropped_and_the_rest_is_written(engine: AsyncEngine) -> None:
+    naive = replace(message(3, 5, 0), created_at=at(0).replace(tzinfo=None))  # refused by UTCDateTime
+    writer = BatchedWriter(engine, batch_size=10)
+    await writer.write(
+        [message(1, 5, 0), message(2, 5, 1), naive, message(4, 5, 2), MessageGone(GUILD, 1, at(3))]
+    )
+    await writer.close()
+    assert [r[0] for r in await table_rows(engine, "messages")] == [2, 4]
+    assert writer.pending == 0
+
+
+async def test_an_outage_keeps_the_facts_for_the_next_flush(tmp_path: Path) -> None:
+    engine = create_engine(str(tmp_path / "not-migrated.db"))  # no tables: every write fails
+    writer = BatchedWriter(engine, batch_size=10)
+    try:
+        await writer.write([message(1, 5, 0)])
+        with pytest.raises(DBAPIError):
+            await writer.flush()
+        assert writer.pending == 1
+        await migrate(engine)
+        await writer.close()
+        assert [r[0] for r in await table_rows(engine, "messages")] == [1]
+    finally:
+        await engine.dispose()
