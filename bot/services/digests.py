@@ -119,8 +119,10 @@ class DigestService:
         parse_week_key(week_key)
         async with self._sessionmaker() as session:
             cfg = await repo.guild_config(session, guild_id)
-            windows = week_windows(week_key, cfg.timezone, INPUT_WEEKS)
-            until = min(windows[0].end, as_of) if as_of is not None else windows[0].end
+        windows = week_windows(week_key, cfg.timezone, INPUT_WEEKS)
+        until = min(windows[0].end, as_of) if as_of is not None else windows[0].end
+        await self.refresh_pairs(guild_id, until)
+        async with self._sessionmaker() as session:
             who = await repo.people(session, guild_id)
             staff = set(who.staff_ids)
             if self._staff_source is not None:
@@ -162,6 +164,11 @@ class DigestService:
             partial=partial,
         )
         return await asyncio.to_thread(compute_week, inputs)
+
+    async def refresh_pairs(self, guild_id: int, until: datetime | None = None) -> int:
+        """Bring the first-contact table up to `until` (default now); cheap when called often."""
+        async with self._sessionmaker.begin() as session:
+            return await sql.refresh_pair_firsts(session, guild_id, until or self._clock.now())
 
     async def _week(
         self,
@@ -242,6 +249,8 @@ class DigestService:
             ]
             wanted = {c.guild_id: last_due_week(now, c.timezone, c.settings) for c in configs}
             claimed = await repo.claimed_guilds(session, set(wanted.items()))
+        for cfg in configs:  # keeps the first-contact table current, a poll's worth at a time
+            await self.refresh_pairs(cfg.guild_id, now)
         actions: list[DigestAction] = []
         for cfg in configs:
             key = wanted[cfg.guild_id]

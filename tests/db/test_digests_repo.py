@@ -393,3 +393,19 @@ async def test_sql_figures_match_the_reference_definitions(
             (p.new_connections, p.active_connections) for p in ref.history
         ]
         assert sql_digest.headline == ref.headline
+
+
+async def test_first_contacts_are_kept_incrementally(sm: async_sessionmaker[AsyncSession]) -> None:
+    await seed(sm)
+    service = DigestService(sm, FakeClock(POST))
+    earlier = await service.build(GUILD, "2025-W02")  # brings the first-contact table up to W03's start
+    assert earlier.numbers["new_connections"] == 1  # {1,2}
+    assert await service.refresh_pairs(GUILD, MON) == 0  # already current: nothing read
+    async with sm.begin() as s:  # a pair that met in W02 talks again in W03: not new
+        await s.execute(
+            insert(Interaction),
+            [{"message_id": 300, "target_user_id": 1, "guild_id": GUILD, "channel_id": 10,
+              "source_user_id": 2, "kind": "reply", "at": t(5)}],
+        )  # fmt: skip
+    digest = await service.build(GUILD, WEEK)
+    assert digest.numbers["new_connections"] == 3  # {3,4}, {1,5}, {1,8}, as on a fresh database

@@ -2,6 +2,7 @@
 
 UNIQUE(guild_id, week_key) is the exactly-once guard: a second claim of the same week (a
 restart, a job that ran twice, a second process) fails on the constraint and posts nothing.
+`digest_pair_firsts` remembers when each pair of accounts first interacted.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, UTCDateTime
@@ -31,4 +32,27 @@ class Digest(Base):
     __table_args__ = (UniqueConstraint("guild_id", "week_key"),)
 
 
-__all__ = ["Digest"]
+class DigestPairFirst(Base):
+    """When two accounts first interacted (either direction): new connections without rescanning
+    all history. Kept up to date incrementally from `interactions` (see `digest_pair_progress`)."""
+
+    __tablename__ = "digest_pair_firsts"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)  # the smaller id
+    other_user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_digest_pair_firsts_guild_first", "guild_id", "first_at"),)
+
+
+class DigestPairProgress(Base):
+    """How far (interaction time) `digest_pair_firsts` has been brought up to date, per server."""
+
+    __tablename__ = "digest_pair_progress"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    through_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = ["Digest", "DigestPairFirst", "DigestPairProgress"]

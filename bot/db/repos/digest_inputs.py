@@ -13,12 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, exists, func, literal, select, true, union
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.digest import OpenQuestion, WeekWindow
 from bot.core.safety import jump_url
 from bot.db.models.core import Interaction, Member, Message, Question, QuestionResponder
+from bot.db.models.digests import DigestPairFirst, DigestPairProgress
 
+REFRESH_MARGIN = timedelta(minutes=10)
 TIE_EDGES_LIMIT = 30_000  # the strongest ties of the week make the bridge graph
 OPEN_LIMIT = 10
 I = Interaction  # noqa: E741  (short table aliases keep the queries readable)
@@ -36,6 +39,11 @@ class Groups:
     @property
     def non_members(self) -> frozenset[int]:
         return self.staff | self.bots
+
+
+def _dialect_insert(session: AsyncSession, table: Any) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
 
 
 def _not_in(column: Any, ids: Collection[int]) -> Any:
@@ -97,27 +105,64 @@ async def interaction_counts(
     return out
 
 
+async def refresh_pair_firsts(session: AsyncSession, guild_id: int, until: datetime) -> int:
+    """Bring `digest_pair_firsts` up to date with the interactions before `until`; rows upserted.
+
+    Only interactions from a little before the last refresh are read (the margin covers rows
+    written late by the batched writer), so the cost follows new activity, not all history.
+    """
+    progress = await session.get(DigestPairProgress, guild_id)
+    if progress is not None and progress.through_at >= until:
+        return 0
+    since = None if progress is None else progress.through_at - REFRESH_MARGIN
+    lo, hi = _lo(), _hi()
+    conditions = [I.guild_id == guild_id, I.at < until, I.source_user_id != I.target_user_id]
+    if since is not None:
+        conditions.append(I.at >= since)
+    source = (
+        select(literal(guild_id).label("guild_id"), lo, hi, func.min(I.at))
+        .where(*conditions)
+        .group_by(lo, hi)
+    )
+    table = DigestPairFirst.__table__
+    stmt = _dialect_insert(session, table).from_select(
+        ["guild_id", "user_id", "other_user_id", "first_at"], source
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["guild_id", "user_id", "other_user_id"],
+        set_={
+            "first_at": case(
+                (stmt.excluded.first_at < table.c.first_at, stmt.excluded.first_at), else_=table.c.first_at
+            )
+        },
+    )
+    result = await session.execute(stmt)
+    if progress is None:
+        session.add(DigestPairProgress(guild_id=guild_id, through_at=until))
+    else:
+        progress.through_at = until
+    await session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def new_connections(
     session: AsyncSession, guild_id: int, windows: Sequence[WeekWindow], until: datetime, g: Groups
 ) -> dict[int, int]:
-    """week -> member pairs whose first interaction ever was in that week."""
-    first = func.min(I.at).label("first_at")
-    pairs = (
-        select(_lo().label("lo"), _hi().label("hi"), first)
+    """week -> member pairs whose first interaction ever was in that week (after a refresh)."""
+    P = DigestPairFirst
+    week = _week_case(P.first_at, windows)
+    stmt = (
+        select(week, func.count())
         .where(
-            I.guild_id == guild_id,
-            I.at < until,
-            I.source_user_id != I.target_user_id,
-            _not_in(I.source_user_id, g.non_members),
-            _not_in(I.target_user_id, g.non_members),
+            P.guild_id == guild_id,
+            P.first_at >= windows[-1].start,
+            P.first_at < until,
+            _not_in(P.user_id, g.non_members),
+            _not_in(P.other_user_id, g.non_members),
         )
-        .group_by(_lo(), _hi())
-        .having(func.min(I.at) >= windows[-1].start)
-        .subquery()
+        .group_by(week)
     )
-    week = _week_case(pairs.c.first_at, windows)
-    rows = await session.execute(select(week, func.count()).group_by(week))
-    return {int(w): int(n) for w, n in rows}
+    return {int(w): int(n) for w, n in await session.execute(stmt)}
 
 
 async def active_and_connected(
