@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Down revision: None
-Create Date: 2026-11-23 04:00:28.774037
+Create Date: 2026-11-23 04:21:56.299118
 """
 
 from __future__ import annotations
@@ -43,6 +43,23 @@ def upgrade() -> None:
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.create_index("ix_channels_guild_id", ["guild_id"], unique=False)
 
+    op.create_table(
+        "digest_pair_firsts",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("other_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", "user_id", "other_user_id", name=op.f("pk_digest_pair_firsts")),
+    )
+    with op.batch_alter_table("digest_pair_firsts", schema=None) as batch_op:
+        batch_op.create_index("ix_digest_pair_firsts_guild_first", ["guild_id", "first_at"], unique=False)
+
+    op.create_table(
+        "digest_pair_progress",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("through_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_digest_pair_progress")),
+    )
     op.create_table(
         "digests",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -351,6 +368,11 @@ def downgrade() -> None:
     op.drop_table("helpers")
     op.drop_table("guild_settings")
     op.drop_table("digests")
+    op.drop_table("digest_pair_progress")
+    with op.batch_alter_table("digest_pair_firsts", schema=None) as batch_op:
+        batch_op.drop_index("ix_digest_pair_firsts_guild_first")
+
+    op.drop_table("digest_pair_firsts")
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.drop_index("ix_channels_guild_id")
 
