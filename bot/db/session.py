@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
     ("journal_mode", "WAL"),
@@ -20,11 +21,14 @@ SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
 def database_url(url_or_path: str) -> str:
     """Normalise a URL or a bare file path into an async SQLAlchemy URL.
 
+    - ``:memory:`` becomes a private in-memory SQLite database (one shared connection)
     - a path (no ``://``) becomes ``sqlite+aiosqlite:///<absolute path>``
     - ``sqlite://`` becomes ``sqlite+aiosqlite://``
     - ``postgres://`` / ``postgresql://`` become ``postgresql+asyncpg://``
     """
     value = url_or_path.strip()
+    if value == ":memory:":
+        return "sqlite+aiosqlite:///:memory:"
     if "://" not in value:
         return f"sqlite+aiosqlite:///{Path(value).expanduser().resolve()}"
     scheme, rest = value.split("://", 1)
@@ -52,7 +56,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine for `url` (normalised with `database_url`)."""
     url = database_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo)
+        if url.endswith(":memory:"):  # one connection, or every connection sees its own empty database
+            engine = create_async_engine(url, echo=echo, poolclass=StaticPool)
+        else:
+            engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
     return create_async_engine(

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.db.migrate import migrate
+from bot.db.repos.questions import restore_state
 from bot.db.session import create_engine, database_url, make_sessionmaker
+from bot.db.writer import BatchedWriter
+from tests.db.factories import at, message
 
 
 def test_database_url_forms(tmp_path: Path) -> None:
@@ -12,6 +16,7 @@ def test_database_url_forms(tmp_path: Path) -> None:
     assert database_url("postgresql://u:p@h:5432/d") == "postgresql+asyncpg://u:p@h:5432/d"
     assert database_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
     assert database_url("postgresql+asyncpg://u@h/d") == "postgresql+asyncpg://u@h/d"
+    assert database_url(":memory:") == "sqlite+aiosqlite:///:memory:"
 
 
 async def test_engines_and_sessions(tmp_path: Path) -> None:
@@ -26,3 +31,17 @@ async def test_engines_and_sessions(tmp_path: Path) -> None:
     finally:
         await sqlite.dispose()
         await postgres.dispose()
+
+
+async def test_in_memory_database_is_one_shared_database() -> None:
+    engine = create_engine(":memory:")
+    try:
+        await migrate(engine)
+        writer = BatchedWriter(engine)
+        await writer.write([message(1, 5, 0)])
+        await writer.close()
+        async with make_sessionmaker(engine)() as session:
+            _, recent = await restore_state(session, since=at(-1))
+        assert [m.message_id for m in recent] == [1]
+    finally:
+        await engine.dispose()
