@@ -57,7 +57,7 @@ CANDIDATE_SECONDS = 900.0  # ...and no further back than this
 WEIGHTS_FILE = Path(__file__).with_name("conv_weights.json")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Observation:
     """What the scorer knows about the message being placed."""
 
@@ -216,24 +216,27 @@ def choose(model: LinkModel, flow: ChannelFlow, obs: Observation) -> tuple[Msg, 
         w_partner_gap,
         w_inferred,
     ) = model.weights[:n]
-    partner = flow.partners.get(author)
+    partners = flow.partners
+    partner = partners.get(author)
     own_targets = own_last.targets if own_last is not None else ()
     author_new = own_last is None
     own_ts = own_last.ts if own_last is not None else -math.inf
     content = obs.content_words
     n_words = len(content)
+    now = obs.ts
+    log1p = math.log1p
     seen: set[int] = set()
     best: Msg | None = None
     best_z = -math.inf
-    for i, msg in enumerate(flow.recent()):
-        gap = obs.ts - msg.ts
+    for i, msg in enumerate(reversed(flow.messages)):
+        gap = now - msg.ts
         if i >= CANDIDATE_MESSAGES or gap > CANDIDATE_SECONDS:
             break
         user = msg.author_id
         if user == author or user in seen:
             continue
         seen.add(user)
-        x_gap = math.log1p(gap / 10.0) if gap > 0 else 0.0
+        x_gap = log1p(gap / 10.0) if gap > 0 else 0.0
         z = w_gap * x_gap + w_turns * (i / 10.0)
         if i == 0:
             z += w_latest
@@ -248,7 +251,7 @@ def choose(model: LinkModel, flow: ChannelFlow, obs: Observation) -> tuple[Msg, 
             z += w_other
         if user in own_targets:
             z += w_auth_addr
-        cand_partner = flow.partners.get(user)
+        cand_partner = partners.get(user)
         mine = partner is not None and partner.user_id == user
         theirs = cand_partner is not None and cand_partner.user_id == author
         if (mine and partner is not None and partner.explicit) or (

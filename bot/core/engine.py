@@ -25,7 +25,16 @@ from bot.core.events import (
     ThreadCreated,
 )
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
-from bot.core.inference import ChannelFlow, FlowParams, Msg, Target, infer_flow, name_key, target_message
+from bot.core.inference import (
+    ChannelFlow,
+    FlowParams,
+    Msg,
+    NameKeys,
+    Target,
+    active_flows,
+    infer_flow,
+    target_message,
+)
 from bot.core.questions import RESOLVE_EMOJI, QuestionState, looks_like_question
 
 
@@ -49,15 +58,8 @@ class _Thread:
 
 
 class Engine:
-    def __init__(
-        self,
-        clock: Clock,
-        rules: Callable[[int], GuildRules] | None = None,
-        *,
-        params: FlowParams | None = None,
-        question_ttl_days: int = 14,
-        index_size: int = 200_000,
-    ) -> None:
+    def __init__(self, clock: Clock, rules: Callable[[int], GuildRules] | None = None, *,
+                 params: FlowParams | None = None, question_ttl_days: int = 14, index_size: int = 200_000) -> None:
         self._clock = clock
         self._rules = rules or (lambda _guild_id: _DEFAULT_RULES)
         self._params = params or FlowParams()
@@ -68,7 +70,7 @@ class Engine:
         self._questions: dict[int, QuestionState] = {}
         self._threads: OrderedDict[int, _Thread] = OrderedDict()
         self._bots: set[int] = set()
-        self._names: dict[str, str] = {}
+        self._names = NameKeys()
         self._count = 0
 
     # ----------------------------------------------------------------- public API
@@ -110,15 +112,9 @@ class Engine:
                 self._bots.add(mf.author_id)
                 continue
             state = self._questions.get(mf.message_id)
-            msg = Msg(
-                mf.message_id,
-                mf.channel_id,
-                mf.author_id,
-                mf.created_at.timestamp(),
-                question_id=mf.message_id if state is not None else None,
-                is_question=state is not None,
-                answered=state is not None and state.status != "open",
-            )
+            msg = Msg(mf.message_id, mf.channel_id, mf.author_id, mf.created_at.timestamp(),
+                      question_id=mf.message_id if state is not None else None, is_question=state is not None,
+                      answered=state is not None and state.status != "open")
             self._remember(self._flow(mf.channel_id), msg)
 
     def open_questions(self, guild_id: int) -> list[QuestionFact]:
@@ -192,7 +188,7 @@ class Engine:
                     targets.append(inferred)
 
         parent = self._index.get(parent_id) if parent_id is not None else None
-        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._name_key(ev.author_name),
+        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._names.key(ev.author_name),
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
                   question_id=parent.question_id if parent is not None else None, shaped=shaped, words=words,
                   explicit=explicit)
@@ -381,16 +377,6 @@ class Engine:
             thread = self._threads[ev.channel_id] = _Thread(ev.thread_owner_id, root)
         return thread
 
-    def _name_key(self, name: str | None) -> str | None:
-        if not name:
-            return None
-        key = self._names.get(name)
-        if key is None:
-            if len(self._names) > 50_000:
-                self._names.clear()
-            key = self._names[name] = name_key(name)
-        return key or None
-
     def _remember(self, flow: ChannelFlow, msg: Msg) -> None:
         flow.add(msg)
         self._index[msg.message_id] = msg
@@ -404,5 +390,4 @@ class Engine:
         now = self._clock.now()
         cutoff = now - self._ttl
         self._questions = {k: q for k, q in self._questions.items() if q.asked_at >= cutoff}
-        horizon = now.timestamp() - self._params.window_seconds
-        self._flows = {k: f for k, f in self._flows.items() if f.messages and f.messages[-1].ts >= horizon}
+        self._flows = active_flows(self._flows, now.timestamp() - self._params.window_seconds)

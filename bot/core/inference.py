@@ -147,6 +147,37 @@ class ChannelFlow:
         self.partners[b] = Partner(a, ts, message_id, self.seq, explicit)
 
 
+def active_flows(flows: dict[int, ChannelFlow], horizon: float) -> dict[int, ChannelFlow]:
+    """The flows with a message since `horizon`; idle ones are dropped (and their messages, which
+    the engine's index may keep, lose their content words)."""
+    kept: dict[int, ChannelFlow] = {}
+    for key, flow in flows.items():
+        if flow.messages and flow.messages[-1].ts >= horizon:
+            kept[key] = flow
+        else:
+            for msg in flow.messages:
+                msg.words = None
+    return kept
+
+
+class NameKeys:
+    """A bounded cache of display name -> typed-name key."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._keys: dict[str, str] = {}
+        self._limit = limit
+
+    def key(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        key = self._keys.get(name)
+        if key is None:
+            if len(self._keys) > self._limit:
+                self._keys.clear()
+            key = self._keys[name] = name_key(name)
+        return key or None
+
+
 def target_message(flow: ChannelFlow, user_id: int) -> int | None:
     """The message a response to `user_id` most likely answers: their latest unanswered
     question still in the window, else their latest message."""

@@ -189,3 +189,16 @@ def test_question_marked_by_a_moderator_names_the_author_as_asker() -> None:
     assert marked is not None and marked.asker_id == BOB and marked.source == "manual"
     unknown = chat.feed(QuestionMarked(GUILD, CHANNEL, 778, by_user_id=moderator, at=chat.at))
     assert [f.asker_id for f in unknown if isinstance(f, QuestionFact)] == [moderator]
+
+
+def test_content_words_are_kept_only_inside_the_channel_window() -> None:
+    chat = Chat()
+    first = chat.send(ALICE, "grub rescue prompt after resizing the windows partition")
+    assert chat.engine._index[first].words
+    for i in range(chat.engine._params.window_messages):
+        chat.send(BOB, f"line {i} about kernels")
+    assert chat.engine._index[first].words is None
+    last = max(chat.engine._index)
+    chat.clock.set(chat.at + timedelta(days=1))
+    chat.engine._prune()
+    assert chat.engine._flows == {} and chat.engine._index[last].words is None
