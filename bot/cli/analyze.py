@@ -77,7 +77,8 @@ async def analyze(
         sessionmaker = make_sessionmaker(db_engine)
         clock = FakeClock()
         writer = BatchedWriter(db_engine, batch_size=batch_size)
-        pipeline = EventPipeline(Engine(clock), writer, sessionmaker, RulesBook())
+        rules = RulesBook()
+        pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules)
         bar = tqdm(total=stats.messages, unit="msg", disable=not progress, leave=False)
         try:
             await pipeline.handle_many(_ticking(merged_events(readers), clock, bar if progress else None))

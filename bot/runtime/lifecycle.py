@@ -56,7 +56,8 @@ async def build_services(settings: Settings, clock: Clock) -> Services:
         raise
     sessionmaker = make_sessionmaker(db_engine)
     writer = BatchedWriter(db_engine, batch_size=settings.database.batch_size)
-    pipeline = EventPipeline(Engine(clock), writer, sessionmaker, RulesBook())
+    rules = RulesBook()
+    pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules)
     services = Services(db_engine=db_engine, sessionmaker=sessionmaker, clock=clock, pipeline=pipeline)
     _attach_feature_services(services)
     return services
@@ -75,7 +76,7 @@ def _attach_feature_services(services: Services) -> None:
     sm, clock, pipeline = services.sessionmaker, services.clock, services.pipeline
     services.questions = QuestionService(sm, clock, pipeline)
     services.settings = SettingsService(sm, clock, on_change=pipeline.refresh_rules)
-    services.privacy = PrivacyService(sm, clock, on_change=pipeline.refresh_rules)
+    services.privacy = PrivacyService(sm, clock, on_change=pipeline.refresh_rules, pipeline=pipeline)
     services.interests = InterestService(sm, clock)
     services.nudges = NudgeService(sm, clock)
     services.intros = IntroService(sm, clock)
