@@ -265,8 +265,15 @@ class IntroRemoved:
 IntroDue = IntroAction | IntroFollowUp | IntroRemoved
 
 
-def outcome_after_follow_up(interacted: bool) -> Outcome:
-    return "interacted" if interacted else "pending"
+OUTCOMES: tuple[Outcome, ...] = ("pending", "talked", "not_yet", "skipped", "interacted", "ignored")
+
+
+def as_outcome(value: str) -> Outcome:
+    """A stored outcome as the typed value (anything unknown reads as pending)."""
+    for outcome in OUTCOMES:
+        if value == outcome:
+            return outcome
+    return "pending"
 
 
 def outcome_from_responses(responses: Iterable[str | None]) -> Outcome:

@@ -23,11 +23,10 @@ from bot.core.intros import (
     IntroDue,
     IntroFollowUp,
     IntroRemoved,
-    IntroSettings,
     Outcome,
+    as_outcome,
     conversation_starter,
     match_round,
-    outcome_after_follow_up,
     outcome_from_responses,
     round_due,
     round_key,
@@ -200,48 +199,45 @@ class IntroService:
         return actions
 
     async def follow_ups(self, now: datetime, owns_guild: OwnsGuild | None = None) -> list[IntroFollowUp]:
-        out: list[IntroFollowUp] = []
+        """Claim the follow-ups that are due, in one transaction per server, and say for each
+        whether the members have talked since (then it is `interacted`) or should be asked."""
         async with self._sessionmaker() as session:
             pending = await outcomes.follow_up_candidates(session, now - timedelta(days=1))
-        settings: dict[int, IntroSettings] = {}
+        by_guild: dict[int, list[tuple[int, datetime]]] = {}
         for intro_id, guild_id, created_at in pending:
-            if owns_guild is not None and not owns_guild(guild_id):
-                continue
-            if guild_id not in settings:
-                settings[guild_id] = (await self.get_settings(guild_id)).settings
-            if now - created_at < timedelta(days=settings[guild_id].follow_up_days):
+            if owns_guild is None or owns_guild(guild_id):
+                by_guild.setdefault(guild_id, []).append((intro_id, created_at))
+        out: list[IntroFollowUp] = []
+        for guild_id, items in by_guild.items():
+            days = (await self.get_settings(guild_id)).settings.follow_up_days
+            due = [i for i, created_at in items if now - created_at >= timedelta(days=days)]
+            if not due:
                 continue
             async with self._sessionmaker() as session, session.begin():
-                if not await outcomes.claim_follow_up(session, intro_id, now):
-                    continue
-                intro = await outcomes.get_introduction(session, intro_id)
-                if intro is None:
-                    continue
-                talked = await outcomes.interacted_since(
-                    session, guild_id, intro.members, intro.created_at, intro.thread_id
-                )
-                outcome = outcome_after_follow_up(talked)
-                if intro.outcome == "pending" and talked:
-                    await outcomes.set_outcome(session, intro_id, outcome, now)
-                elif intro.outcome != "pending":
-                    outcome = intro.outcome  # type: ignore[assignment]
-            out.append(IntroFollowUp(now, guild_id, intro.thread_id, intro_id, intro.members, outcome))
+                claimed = await outcomes.claim_follow_ups(session, due, now)
+                rows = await outcomes.introductions(session, claimed)
+                talked = await outcomes.interacted(session, [r.id for r in rows if r.outcome == "pending"])
+                await outcomes.close_as_interacted(session, guild_id, sorted(talked), now)
+            for row in rows:
+                outcome = "interacted" if row.id in talked else as_outcome(row.outcome)
+                out.append(IntroFollowUp(now, guild_id, row.thread_id, row.id, row.members, outcome))
         return out
 
     async def expire(self, now: datetime, owns_guild: OwnsGuild | None = None) -> int:
-        """Introductions nobody answered after the follow-up become `ignored`."""
+        """Introductions nobody answered `follow_up_days` after the follow-up become `ignored`."""
         async with self._sessionmaker() as session:
             stale = await outcomes.expirable(session, now - timedelta(days=1))
-        closed = 0
+        by_guild: dict[int, list[tuple[int, datetime]]] = {}
         for intro_id, guild_id, followed_up_at in stale:
-            if owns_guild is not None and not owns_guild(guild_id):
-                continue
+            if owns_guild is None or owns_guild(guild_id):
+                by_guild.setdefault(guild_id, []).append((intro_id, followed_up_at))
+        closed = 0
+        for guild_id, items in by_guild.items():
             days = (await self.get_settings(guild_id)).settings.follow_up_days
-            if now - followed_up_at < timedelta(days=days):
-                continue
-            async with self._sessionmaker() as session, session.begin():
-                await outcomes.close_ignored(session, intro_id, now)
-                closed += 1
+            due = [i for i, at in items if now - at >= timedelta(days=days)]
+            if due:
+                async with self._sessionmaker() as session, session.begin():
+                    closed += await outcomes.close_ignored(session, due, now)
         return closed
 
     async def mark_delivered(self, intro_id: int, channel_id: int | None, thread_id: int | None) -> None:

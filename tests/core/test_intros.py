@@ -15,6 +15,7 @@ from bot.core.intros import (
     IntroRemoved,
     IntroSettings,
     RoundResult,
+    as_outcome,
     conversation_starter,
     is_due,
     match_round,
@@ -269,3 +270,4 @@ def test_outcome_from_responses() -> None:
     assert outcome_from_responses(["skipped", "skipped"]) == "skipped"
     assert outcome_from_responses([None, None]) == "pending"
     assert conversation_starter((), 4)
+    assert as_outcome("interacted") == "interacted" and as_outcome("bogus") == "pending"

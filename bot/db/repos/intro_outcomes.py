@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.core.intros import took
 from bot.db.models.core import Interaction, Message
 from bot.db.models.intros import Introduction, IntroductionMember, IntroMember
+
+CHUNK = 900  # ids per IN (...) list, well under SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +37,7 @@ class IntroductionRow:
     sent_at: datetime | None = None
 
 
-async def get_introduction(session: AsyncSession, intro_id: int) -> IntroductionRow | None:
-    intro = await session.get(Introduction, intro_id)
-    if intro is None:
-        return None
-    rows = await session.execute(
-        select(IntroductionMember.user_id, IntroductionMember.response)
-        .where(IntroductionMember.introduction_id == intro_id)
-        .order_by(IntroductionMember.user_id)
-    )
-    responses = {uid: resp for uid, resp in rows}
+def _row(intro: Introduction, responses: dict[int, str | None]) -> IntroductionRow:
     return IntroductionRow(
         intro.id,
         intro.guild_id,
@@ -58,6 +52,11 @@ async def get_introduction(session: AsyncSession, intro_id: int) -> Introduction
         intro.followed_up_at,
         intro.sent_at,
     )
+
+
+async def get_introduction(session: AsyncSession, intro_id: int) -> IntroductionRow | None:
+    rows = await introductions(session, [intro_id])
+    return rows[0] if rows else None
 
 
 async def mark_sent(
@@ -82,41 +81,102 @@ async def follow_up_candidates(
     return [(i, g, c) for i, g, c in rows]
 
 
-async def claim_follow_up(session: AsyncSession, intro_id: int, now: datetime) -> bool:
-    result = await session.execute(
-        update(Introduction)
-        .where(Introduction.id == intro_id, Introduction.followed_up_at.is_(None))
-        .values(followed_up_at=now)
-    )
-    return bool(getattr(result, "rowcount", 0))
+def _chunks(ids: Sequence[int], size: int = CHUNK) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
-async def interacted_since(
-    session: AsyncSession, guild_id: int, members: Sequence[int], since: datetime, thread_id: int | None
-) -> bool:
-    """Did any two of `members` interact anywhere in the server since `since`, or both post in the thread?"""
-    ids = list(members)
-    hit = await session.execute(
-        select(Interaction.message_id)
-        .where(
-            Interaction.guild_id == guild_id,
-            Interaction.at >= since,
-            Interaction.source_user_id.in_(ids),
-            Interaction.target_user_id.in_(ids),
-            Interaction.source_user_id != Interaction.target_user_id,
+async def claim_follow_ups(session: AsyncSession, intro_ids: Sequence[int], now: datetime) -> list[int]:
+    """Stamp the follow-up time on the given introductions; returns those this call claimed."""
+    claimed: list[int] = []
+    for chunk in _chunks(intro_ids):
+        result = await session.execute(
+            update(Introduction)
+            .where(Introduction.id.in_(chunk), Introduction.followed_up_at.is_(None))
+            .values(followed_up_at=now)
+            .returning(Introduction.id)
         )
-        .limit(1)
-    )
-    if hit.first() is not None:
-        return True
-    if thread_id is None:
-        return False
-    posters = await session.execute(
-        select(func.count(func.distinct(Message.author_id))).where(
-            Message.channel_id == thread_id, Message.author_id.in_(ids), Message.created_at >= since
+        claimed.extend(result.scalars())
+    return sorted(claimed)
+
+
+async def introductions(session: AsyncSession, intro_ids: Sequence[int]) -> list[IntroductionRow]:
+    """Several introductions with their members, in id order."""
+    intros: dict[int, Introduction] = {}
+    responses: dict[int, dict[int, str | None]] = {}
+    for chunk in _chunks(intro_ids):
+        for intro in (
+            await session.execute(select(Introduction).where(Introduction.id.in_(chunk)))
+        ).scalars():
+            intros[intro.id] = intro
+        rows = await session.execute(
+            select(
+                IntroductionMember.introduction_id, IntroductionMember.user_id, IntroductionMember.response
+            )
+            .where(IntroductionMember.introduction_id.in_(chunk))
+            .order_by(IntroductionMember.introduction_id, IntroductionMember.user_id)
         )
-    )
-    return int(posters.scalar_one()) >= 2
+        for intro_id, user_id, response in rows:
+            responses.setdefault(intro_id, {})[user_id] = response
+    return [_row(intros[i], responses.get(i, {})) for i in sorted(intros)]
+
+
+async def interacted(session: AsyncSession, intro_ids: Sequence[int]) -> set[int]:
+    """Introductions whose members interacted since it was made: anywhere in the server (the
+    engine's interactions), or at least two of them posting in the introduction's thread."""
+    a, b = aliased(IntroductionMember), aliased(IntroductionMember)
+    found: set[int] = set()
+    for chunk in _chunks(intro_ids):
+        anywhere = (
+            select(Introduction.id)
+            .join(a, a.introduction_id == Introduction.id)
+            .join(b, and_(b.introduction_id == Introduction.id, b.user_id != a.user_id))
+            .join(
+                Interaction,
+                and_(
+                    Interaction.guild_id == Introduction.guild_id,
+                    Interaction.source_user_id == a.user_id,
+                    Interaction.target_user_id == b.user_id,
+                    Interaction.at >= Introduction.created_at,
+                ),
+            )
+            .where(Introduction.id.in_(chunk))
+            .distinct()
+        )
+        found.update((await session.execute(anywhere)).scalars())
+        in_thread = (
+            select(Introduction.id)
+            .join(
+                Message,
+                and_(
+                    Message.channel_id == Introduction.thread_id,
+                    Message.created_at >= Introduction.created_at,
+                ),
+            )
+            .join(a, and_(a.introduction_id == Introduction.id, a.user_id == Message.author_id))
+            .where(Introduction.id.in_(chunk), Introduction.thread_id.is_not(None))
+            .group_by(Introduction.id)
+            .having(func.count(func.distinct(Message.author_id)) >= 2)
+        )
+        found.update((await session.execute(in_thread)).scalars())
+    return found
+
+
+async def close_as_interacted(
+    session: AsyncSession, guild_id: int, intro_ids: Sequence[int], now: datetime
+) -> None:
+    """Pending introductions whose members talked: `interacted`, and nobody in them counts as ignoring."""
+    for chunk in _chunks(intro_ids):
+        await session.execute(
+            update(Introduction)
+            .where(Introduction.id.in_(chunk), Introduction.outcome == "pending")
+            .values(outcome="interacted", closed_at=now)
+        )
+        members = select(IntroductionMember.user_id).where(IntroductionMember.introduction_id.in_(chunk))
+        await session.execute(
+            update(IntroMember)
+            .where(IntroMember.guild_id == guild_id, IntroMember.user_id.in_(members))
+            .values(ignored_count=0)
+        )
 
 
 async def set_outcome(
@@ -169,34 +229,39 @@ async def expirable(session: AsyncSession, followed_up_before: datetime) -> list
     return [(i, g, f) for i, g, f in rows if f is not None]
 
 
-async def close_ignored(session: AsyncSession, intro_id: int, now: datetime) -> list[int]:
-    """Nobody answered: mark the introduction ignored and count it against the silent members."""
-    result = await session.execute(
-        update(Introduction)
-        .where(
-            Introduction.id == intro_id, Introduction.closed_at.is_(None), Introduction.outcome == "pending"
-        )
-        .values(outcome="ignored", closed_at=now)
-    )
-    if not getattr(result, "rowcount", 0):
-        return []
-    intro = await session.get(Introduction, intro_id)
-    silent = list(
-        (
-            await session.execute(
-                select(IntroductionMember.user_id).where(
-                    IntroductionMember.introduction_id == intro_id, IntroductionMember.response.is_(None)
-                )
+async def close_ignored(session: AsyncSession, intro_ids: Sequence[int], now: datetime) -> int:
+    """Nobody answered: mark the introductions ignored and count one more ignored introduction
+    against each silent member. Returns how many introductions were closed."""
+    closed: list[int] = []
+    for chunk in _chunks(intro_ids):
+        result = await session.execute(
+            update(Introduction)
+            .where(
+                Introduction.id.in_(chunk),
+                Introduction.closed_at.is_(None),
+                Introduction.outcome == "pending",
             )
-        ).scalars()
-    )
-    if intro is not None and silent:
-        await session.execute(
-            update(IntroMember)
-            .where(IntroMember.guild_id == intro.guild_id, IntroMember.user_id.in_(silent))
-            .values(ignored_count=IntroMember.ignored_count + 1)
+            .values(outcome="ignored", closed_at=now)
+            .returning(Introduction.id)
         )
-    return silent
+        closed.extend(result.scalars())
+    silent: dict[tuple[int, int], set[int]] = {}  # (guild, times ignored now) -> members
+    for chunk in _chunks(closed):
+        rows = await session.execute(
+            select(IntroductionMember.guild_id, IntroductionMember.user_id, func.count())
+            .where(IntroductionMember.introduction_id.in_(chunk), IntroductionMember.response.is_(None))
+            .group_by(IntroductionMember.guild_id, IntroductionMember.user_id)
+        )
+        for guild_id, user_id, count in rows:
+            silent.setdefault((guild_id, int(count)), set()).add(user_id)
+    for (guild_id, count), users in silent.items():
+        for chunk in _chunks(sorted(users)):
+            await session.execute(
+                update(IntroMember)
+                .where(IntroMember.guild_id == guild_id, IntroMember.user_id.in_(chunk))
+                .values(ignored_count=IntroMember.ignored_count + count)
+            )
+    return len(closed)
 
 
 async def latest_for_member(session: AsyncSession, guild_id: int, user_id: int) -> IntroductionRow | None:
@@ -232,13 +297,15 @@ async def intro_stats(
 
 __all__ = [
     "IntroductionRow",
-    "claim_follow_up",
+    "claim_follow_ups",
+    "close_as_interacted",
     "close_ignored",
     "expirable",
     "follow_up_candidates",
     "get_introduction",
-    "interacted_since",
+    "interacted",
     "intro_stats",
+    "introductions",
     "latest_for_member",
     "mark_sent",
     "record_response",
