@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = CANDIDATE_FEATURES + MESSAGE_FEATURES
 
 CANDIDATE_MESSAGES = 12  # look this many messages back
 CANDIDATE_SECONDS = 900.0  # ...and no further back than this
+CANDIDATE_MEMBERS = 8  # ...and at most this many speakers
 WEIGHTS_FILE = Path(__file__).with_name("conv_weights.json")
 
 
@@ -148,6 +149,8 @@ def candidate_rows(
         user = msg.author_id
         if user == author or user in seen:
             continue
+        if len(seen) == CANDIDATE_MEMBERS:
+            break
         seen.add(user)
         cand_partner = flow.partners.get(user)
         mine = partner is not None and partner.user_id == user
@@ -235,6 +238,8 @@ def choose(model: LinkModel, flow: ChannelFlow, obs: Observation) -> tuple[Msg, 
         user = msg.author_id
         if user == author or user in seen:
             continue
+        if len(seen) == CANDIDATE_MEMBERS:
+            break
         seen.add(user)
         x_gap = log1p(gap / 10.0) if gap > 0 else 0.0
         z = w_gap * x_gap + w_turns * (i / 10.0)
