@@ -145,29 +145,55 @@ def database_for(messages: int, members: int) -> Path:
     return path
 
 
+async def _timed(coro: Any) -> tuple[Any, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = await coro
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
 async def _build_once(path: Path) -> dict[str, Any]:
+    """History refresh (first run only), the week's first-contact refresh, then the digest build."""
+    from sqlalchemy import delete
+
+    import bot.db.models  # noqa: F401  (every table on Base.metadata)
     from bot.core.clock import FakeClock
+    from bot.db.base import Base
+    from bot.db.models.digests import DigestPairFirst, DigestPairProgress
     from bot.db.session import create_engine, make_sessionmaker
     from bot.services.digests import DigestService
 
     engine = create_engine(str(path))
+    out: dict[str, Any] = {}
     try:
-        service = DigestService(make_sessionmaker(engine), FakeClock(WEEK_START + timedelta(days=8)))
-        started = time.perf_counter()
-        digest = await service.build(GUILD, WEEK)
-        seconds = time.perf_counter() - started
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)  # tables added since the file was made
+        sessionmaker = make_sessionmaker(engine)
+        service = DigestService(sessionmaker, FakeClock(WEEK_START + timedelta(days=8)))
+        _, wall, cpu = await _timed(service.refresh_pairs(GUILD, WEEK_START))
+        out["history_refresh_seconds"], out["history_refresh_cpu_seconds"] = wall, cpu
+        async with sessionmaker.begin() as session:  # as if the poller had not run during the week
+            await session.execute(delete(DigestPairFirst).where(DigestPairFirst.first_at >= WEEK_START))
+            progress = await session.get(DigestPairProgress, GUILD)
+            assert progress is not None
+            progress.through_at = WEEK_START
+        _, wall, cpu = await _timed(service.refresh_pairs(GUILD, WEEK_START + timedelta(days=7)))
+        out["week_refresh_seconds"], out["week_refresh_cpu_seconds"] = wall, cpu
+        digest, wall, cpu = await _timed(service.build(GUILD, WEEK))
+        out["seconds"], out["cpu_seconds"] = wall, cpu
     finally:
         await engine.dispose()
     n = digest.numbers
-    return {
-        "seconds": seconds,
-        "interactions": n["interactions"],
-        "active_members": n["active_members"],
-        "new_connections": n["new_connections"],
-        "active_connections": n["active_connections"],
-        "questions_asked": n["questions_asked"],
-        "bridges": len(digest.bridges),
-    }
+    out.update(
+        {
+            "interactions": n["interactions"],
+            "active_members": n["active_members"],
+            "new_connections": n["new_connections"],
+            "active_connections": n["active_connections"],
+            "questions_asked": n["questions_asked"],
+            "bridges": len(digest.bridges),
+        }
+    )
+    return out
 
 
 def _child(path: Path) -> None:
@@ -193,7 +219,11 @@ def run(messages: int = 1_000_000, members: int = 50_000, repeats: int = 3) -> d
         result = json.loads(child.stdout.strip().splitlines()[-1])
         result["process_peak_rss_mb"] = child.peak_rss_mb
         results.append(result)
-    seconds = statistics.median(r["seconds"] for r in results)
+
+    def med(key: str) -> float:
+        return round(statistics.median(r[key] for r in results), 3)
+
+    seconds = med("seconds")
     peak = max(r["process_peak_rss_mb"] for r in results)
     return {
         "name": "digest_week",
@@ -201,14 +231,16 @@ def run(messages: int = 1_000_000, members: int = 50_000, repeats: int = 3) -> d
         "members": members,
         "history_weeks": 8,
         "repeats": repeats,
-        "median_seconds": round(seconds, 3),
+        "median_seconds": seconds,  # the digest build, first-contact table current (the poller keeps it so)
+        "median_cpu_seconds": med("cpu_seconds"),
+        "week_refresh_seconds": med("week_refresh_seconds"),  # worst case: the whole week's contacts at once
+        "week_refresh_cpu_seconds": med("week_refresh_cpu_seconds"),
+        "history_refresh_seconds": round(results[0]["history_refresh_seconds"], 3),  # one-off, first run
         "peak_rss_mb": round(peak, 1),
         "target": "< 10 s and < 1024 MB",
         "ok": seconds < 10 and peak < 1024,
         "database_setup_seconds": round(setup_seconds, 1),
-        "figures": {
-            k: v for k, v in results[0].items() if k not in ("seconds", "peak_rss_mb", "process_peak_rss_mb")
-        },
+        "figures": {k: v for k, v in results[0].items() if not k.endswith(("seconds", "rss_mb"))},
     }
 
 

@@ -7,7 +7,7 @@ plain-text summary by `bot.core.digest_text`. Everything here is pure: no I/O, n
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -204,6 +204,17 @@ class WeekCounts:
     member_answers: int = 0  # (question, member responder) pairs
     top3_answers: int = 0  # of those, by the three members with the most
     activity: ActivityStats = ActivityStats()
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "activity"}
+        data["activity"] = {f.name: getattr(self.activity, f.name) for f in fields(self.activity)}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WeekCounts:
+        names = {f.name for f in fields(cls)} - {"activity"}
+        activity = ActivityStats(**{k: v for k, v in dict(data.get("activity") or {}).items()})
+        return cls(**{k: v for k, v in data.items() if k in names}, activity=activity)
 
     def numbers(self) -> dict[str, Number | None]:
         a = self.activity

@@ -122,19 +122,30 @@ class DigestService:
         windows = week_windows(week_key, cfg.timezone, INPUT_WEEKS)
         until = min(windows[0].end, as_of) if as_of is not None else windows[0].end
         await self.refresh_pairs(guild_id, until)
+        now = self._clock.now()
         async with self._sessionmaker() as session:
+            cached = await repo.cached_weeks(session, guild_id, [w.key for w in windows[1:]], cfg.timezone)
+            usable = {
+                key: counts
+                for key, (counts, detail) in cached.items()
+                if detail or key not in {w.key for w in windows[:DETAIL_WEEKS]}
+            }
+            missing = [w for w in windows if w.index == 0 or w.key not in usable]
+            scan = windows[: missing[-1].index + 1]  # a contiguous run of weeks covers the missing ones
             who = await repo.people(session, guild_id)
             staff = set(who.staff_ids)
             if self._staff_source is not None:
                 staff.update(self._staff_source(guild_id))
             groups = sql.Groups(frozenset(staff), who.bot_ids)
-            interactions = await sql.interaction_counts(session, guild_id, windows, until, groups)
-            new = await sql.new_connections(session, guild_id, windows, until, groups)
+            interactions = await sql.interaction_counts(session, guild_id, scan, until, groups)
+            new = await sql.new_connections(session, guild_id, scan, until, groups)
             questions = await sql.question_counts(
-                session, guild_id, windows, until, groups, cfg.response_target_minutes, as_of
+                session, guild_id, scan, until, groups, cfg.response_target_minutes, as_of
             )
             weeks = [
-                await self._week(session, guild_id, w, until, groups, interactions, new, questions)
+                usable[w.key]
+                if w.index > 0 and w.key in usable
+                else await self._week(session, guild_id, w, until, groups, interactions, new, questions)
                 for w in windows
             ]
             first_end = min(windows[0].end, until)
@@ -149,6 +160,13 @@ class DigestService:
             )
             ties = await sql.tie_edges(session, guild_id, windows[0].start, first_end, groups)
             open_questions = await sql.open_questions(session, guild_id, windows[0].start, first_end, groups)
+        finished = {
+            w.key: (weeks[w.index], w.index < DETAIL_WEEKS)
+            for w in missing
+            if w.index > 0 and w.end + sql.REFRESH_MARGIN <= min(now, until + sql.REFRESH_MARGIN)
+        }
+        async with self._sessionmaker.begin() as session:
+            await repo.store_weeks(session, guild_id, finished, cfg.timezone, now)
         inputs = WeekInputs(
             guild_id=guild_id,
             week_key=week_key,

@@ -55,4 +55,17 @@ class DigestPairProgress(Base):
     through_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-__all__ = ["Digest", "DigestPairFirst", "DigestPairProgress"]
+class DigestWeekCounts(Base):
+    """The counts of a finished week, kept so later digests read their history instead of
+    rescanning it (a snapshot: what that week's digest reported)."""
+
+    __tablename__ = "digest_week_counts"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    week_key: Mapped[str] = mapped_column(String(10), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = ["Digest", "DigestPairFirst", "DigestPairProgress", "DigestWeekCounts"]

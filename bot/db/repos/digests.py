@@ -7,7 +7,7 @@ thousand rows, not a million objects.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,12 +16,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.digest import (
-    DigestSettings,
-)
+from bot.core.digest import DigestSettings, WeekCounts
 from bot.db.base import UTCDateTime
 from bot.db.models.core import GuildSettings, Member, Message
-from bot.db.models.digests import Digest
+from bot.db.models.digests import Digest, DigestWeekCounts
 
 _IN_CHUNK = 500
 
@@ -232,6 +230,7 @@ __all__ = [
     "GuildDigestConfig",
     "People",
     "activity_span",
+    "cached_weeks",
     "claim",
     "claimed_guilds",
     "get",
@@ -241,4 +240,48 @@ __all__ = [
     "mark_sent",
     "people",
     "save_settings",
+    "store_weeks",
 ]
+
+
+async def cached_weeks(
+    session: AsyncSession, guild_id: int, keys: Sequence[str], timezone: str
+) -> dict[str, tuple[WeekCounts, bool]]:
+    """Stored counts of finished weeks (same time zone): week -> (counts, has every figure)."""
+    rows = await session.execute(
+        select(DigestWeekCounts.week_key, DigestWeekCounts.counts).where(
+            DigestWeekCounts.guild_id == guild_id,
+            DigestWeekCounts.week_key.in_(list(keys)),
+            DigestWeekCounts.timezone == timezone,
+        )
+    )
+    return {str(key): (WeekCounts.from_json(counts), bool(counts.get("detail"))) for key, counts in rows}
+
+
+async def store_weeks(
+    session: AsyncSession,
+    guild_id: int,
+    weeks: Mapping[str, tuple[WeekCounts, bool]],
+    timezone: str,
+    now: datetime,
+) -> None:
+    """Keep the counts of finished weeks; `True` marks counts with every figure (not only history)."""
+    if not weeks:
+        return
+    stmt = _dialect_insert(session, DigestWeekCounts).values(
+        [
+            {
+                "guild_id": guild_id,
+                "week_key": key,
+                "timezone": timezone,
+                "counts": {**counts.to_json(), "detail": detail},
+                "computed_at": now,
+            }
+            for key, (counts, detail) in weeks.items()
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["guild_id", "week_key"],
+        set_={"counts": stmt.excluded.counts, "timezone": stmt.excluded.timezone, "computed_at": now},
+    )
+    await session.execute(stmt)
