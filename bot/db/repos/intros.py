@@ -287,17 +287,20 @@ async def record_introductions(
             "guild_id": guild_id,
             "round_id": round_id,
             "created_at": now,
+            "position": position,
             "channel_id": channel_id,
             "shared_interests": list(shared),
             "starter": starter,
             "outcome": "pending",
         }
-        for _members, shared, starter in groups
+        for position, (_members, shared, starter) in enumerate(groups)
     ]
-    returned = await session.scalars(
-        insert(Introduction).returning(Introduction.id, sort_by_parameter_order=True), values
+    # RETURNING without a guaranteed row order (ten times faster); `position` maps ids back
+    returned = await session.execute(
+        insert(Introduction).returning(Introduction.id, Introduction.position), values
     )
-    ids = list(returned)
+    id_at = {position: intro_id for intro_id, position in returned}
+    ids = [id_at[position] for position in range(len(groups))]
     rows = [
         {"introduction_id": intro_id, "user_id": uid, "guild_id": guild_id}
         for intro_id, (members, _, _) in zip(ids, groups, strict=True)
