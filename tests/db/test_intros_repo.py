@@ -235,3 +235,18 @@ async def test_scheduler_protocol_claim_and_mark_sent(sm: async_sessionmaker[Asy
     [follow] = await svc.due(MONDAY_17 + timedelta(days=4))
     assert isinstance(follow, IntroFollowUp) and await svc.claim(follow)
     assert follow.to_record()["outcome"] == "pending"
+
+
+async def test_a_large_round_records_each_group_with_its_own_members(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    """300 members in 150 made-for-each-other pairs: every stored introduction names its pair's topic."""
+    svc = IntroService(sm, FakeClock(MONDAY_17))
+    await setup_pool(sm, svc, {uid: {f"topic-{(uid - 1) // 2}"} for uid in range(1, 301)})
+    made = intros_of(await svc.due(MONDAY_17))
+    assert len(made) == 150
+    for action in made:
+        stored = await svc.get_introduction(action.introduction_id)
+        assert stored is not None and set(stored.members) == set(action.members)
+        low = min(action.members)
+        assert stored.shared_interests == action.shared_interests == (f"topic-{(low - 1) // 2}",)

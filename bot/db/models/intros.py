@@ -56,7 +56,6 @@ class Introduction(Base):
         ForeignKey("intro_rounds.id", ondelete="CASCADE"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # order within its round
     channel_id: Mapped[int | None] = _id(nullable=True)
     thread_id: Mapped[int | None] = _id(nullable=True)
     shared_interests: Mapped[list[str]] = mapped_column(JSON, default=list)
