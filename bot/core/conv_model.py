@@ -221,6 +221,8 @@ def choose(model: LinkModel, flow: ChannelFlow, obs: Observation) -> tuple[Msg, 
     ) = model.weights[:n]
     partners = flow.partners
     partner = partners.get(author)
+    partner_user = partner.user_id if partner is not None else None
+    partner_explicit = partner is not None and partner.explicit
     own_targets = own_last.targets if own_last is not None else ()
     author_new = own_last is None
     own_ts = own_last.ts if own_last is not None else -math.inf
@@ -256,17 +258,18 @@ def choose(model: LinkModel, flow: ChannelFlow, obs: Observation) -> tuple[Msg, 
             z += w_other
         if user in own_targets:
             z += w_auth_addr
+        linked = strong = False
+        if partner_user == user:
+            linked, strong = True, partner_explicit
         cand_partner = partners.get(user)
-        mine = partner is not None and partner.user_id == user
-        theirs = cand_partner is not None and cand_partner.user_id == author
-        if (mine and partner is not None and partner.explicit) or (
-            theirs and cand_partner is not None and cand_partner.explicit
-        ):
+        if cand_partner is not None and cand_partner.user_id == author:
+            linked, strong = True, strong or cand_partner.explicit
+        if strong:
             z += w_partners + w_partner_gap * x_gap
-        elif mine or theirs:
+        elif linked:
             z += w_inferred
         words = msg.words
-        if n_words and words:
+        if n_words and words and not content.isdisjoint(words):
             z += w_overlap * len(content & words) / n_words
         if msg.ts > own_ts:
             z += w_since
