@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -257,6 +258,16 @@ class IntroService:
         """The scheduler-facing form of `mark_delivered` (used by the replay, which posts nothing)."""
         if isinstance(action, IntroAction):
             await self.mark_delivered(action.introduction_id, action.channel_id, None)
+
+    async def take_due(self, now: datetime) -> list[dict[str, Any]]:
+        """The replay's hook: claim everything due at `now`, record it as sent (nothing is
+        posted), and return the action records (`demo --json`)."""
+        records: list[dict[str, Any]] = []
+        for action in await self.due(now):
+            if await self.claim(action):
+                records.append(action.to_record())
+                await self.mark_sent(action, None)
+        return records
 
     async def get_introduction(self, intro_id: int) -> IntroductionRow | None:
         async with self._sessionmaker() as session:

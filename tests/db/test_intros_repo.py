@@ -232,9 +232,10 @@ async def test_scheduler_protocol_claim_and_mark_sent(sm: async_sessionmaker[Asy
     assert not await svc.claim(action)
     sent = await svc.get_introduction(action.introduction_id)
     assert sent is not None and sent.sent_at == MONDAY_17 and sent.thread_id is None
-    [follow] = await svc.due(MONDAY_17 + timedelta(days=4))
-    assert isinstance(follow, IntroFollowUp) and await svc.claim(follow)
-    assert follow.to_record()["outcome"] == "pending"
+    [follow] = await svc.take_due(MONDAY_17 + timedelta(days=4))
+    assert follow["kind"] == "intro_follow_up" and follow["outcome"] == "pending"
+    assert follow["introduction_id"] == str(action.introduction_id)
+    assert await svc.take_due(MONDAY_17 + timedelta(days=4, hours=1)) == []
 
 
 async def test_a_large_round_records_each_group_with_its_own_members(
