@@ -226,7 +226,9 @@ class IntroCog(commands.Cog):
 
     # --- moderators ---------------------------------------------------------------
 
-    @intros.command(name="settings", description="When rounds run, where, and group size (moderators)")
+    @intros.command(
+        name="settings", description="When rounds run, where, and group size (no options: show them)"
+    )
     @app_commands.describe(
         day="Day of the week rounds run",
         hour="Hour rounds run, in the server's time zone (0-23)",
@@ -246,14 +248,17 @@ class IntroCog(commands.Cog):
         enabled: bool | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        cfg = await self.service.update_settings(
-            guild_id,
-            weekday=day,
-            hour=hour,
-            group_size=group_size,
-            intro_channel_id=channel.id if channel is not None else None,
-            enabled=enabled,
-        )
+        if day is None and hour is None and channel is None and group_size is None and enabled is None:
+            cfg = await self.service.get_settings(guild_id)  # no options: show them
+        else:
+            cfg = await self.service.update_settings(
+                guild_id,
+                weekday=day,
+                hour=hour,
+                group_size=group_size,
+                intro_channel_id=channel.id if channel is not None else None,
+                enabled=enabled,
+            )
         s = cfg.settings
         values = {
             "Enabled": "yes" if s.enabled else "no",
@@ -333,11 +338,14 @@ class IntroCog(commands.Cog):
                 type=discord.ChannelType.private_thread,
                 invitable=False,
             )
-            for member in action.members:
-                await thread.add_user(discord.Object(id=member))
         except (discord.Forbidden, discord.NotFound):
             log.info("cannot open a private thread in %s; falling back to DMs", action.channel_id)
             return None
+        for member in action.members:
+            try:
+                await thread.add_user(discord.Object(id=member))
+            except (discord.Forbidden, discord.NotFound):
+                log.info("could not add member %s to introduction thread %s", member, thread.id)
         return thread
 
     async def _dm(

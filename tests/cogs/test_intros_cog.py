@@ -136,6 +136,8 @@ async def test_scheduled_round_and_a_conversation_seen_by_the_engine(
 ) -> None:
     # simcord's clock starts on Thursday 2026-01-01 00:00 UTC
     await hearth.moderator.slash(hearth.general, "intros settings", channel=hearth.general, day=3, hour=1)
+    shown = await hearth.moderator.slash(hearth.general, "intros settings")
+    assert "Thursday 01:00 (UTC)" in reply_text(shown) and hearth.general.mention in reply_text(shown)
     await join_with(hearth, hearth.alice, "jazz")
     await join_with(hearth, hearth.bob, "jazz")
     left = await hearth.carol.slash(hearth.general, "intros leave")
