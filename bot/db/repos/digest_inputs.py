@@ -84,25 +84,25 @@ def _member_pairs(guild_id: int, since: datetime, until: datetime, g: Groups) ->
 async def interaction_counts(
     session: AsyncSession, guild_id: int, windows: Sequence[WeekWindow], until: datetime, g: Groups
 ) -> dict[int, tuple[int, int, int]]:
-    """week -> (interactions, member interactions, active connections)."""
+    """week -> (interactions, member interactions, active connections), in one pass over the rows."""
     week = _week_case(I.at, windows).label("w")
-    member = and_(_not_in(I.source_user_id, g.staff), _not_in(I.target_user_id, g.staff))
-    totals = (
-        select(week, func.count(), func.sum(case((member, 1), else_=0)))
-        .where(_human_pairs(guild_id, windows[-1].start, until, g))
-        .group_by(week)
-    )
-    out = {int(w): (int(n), int(m or 0), 0) for w, n, m in await session.execute(totals)}
+    member = case(
+        (and_(_not_in(I.source_user_id, g.staff), _not_in(I.target_user_id, g.staff)), 1), else_=0
+    ).label("member")
+    lo, hi = _lo(), _hi()
     pairs = (
-        select(week, _lo().label("lo"), _hi().label("hi"))
-        .where(_member_pairs(guild_id, windows[-1].start, until, g))
-        .distinct()
+        select(week, member, func.count().label("n"))
+        .where(_human_pairs(guild_id, windows[-1].start, until, g))
+        .group_by(week, lo, hi, member)
         .subquery()
     )
-    for w, n in await session.execute(select(pairs.c.w, func.count()).group_by(pairs.c.w)):
-        total, member_total, _ = out.get(int(w), (0, 0, 0))
-        out[int(w)] = (total, member_total, int(n))
-    return out
+    stmt = select(
+        pairs.c.w,
+        func.sum(pairs.c.n),
+        func.sum(pairs.c.n * pairs.c.member),
+        func.sum(pairs.c.member),
+    ).group_by(pairs.c.w)
+    return {int(w): (int(n or 0), int(m or 0), int(c or 0)) for w, n, m, c in await session.execute(stmt)}
 
 
 async def refresh_pair_firsts(session: AsyncSession, guild_id: int, until: datetime) -> int:
