@@ -271,3 +271,11 @@ def test_outcome_from_responses() -> None:
     assert outcome_from_responses([None, None]) == "pending"
     assert conversation_starter((), 4)
     assert as_outcome("interacted") == "interacted" and as_outcome("bogus") == "pending"
+
+
+def test_benchmark_runs_on_a_small_pool() -> None:
+    from bench.bench_intros import run
+
+    result = run(n=400, repeats=1)
+    assert result["candidates"] == 400 and result["median_seconds"] > 0
+    assert 0 < result["groups_sharing_an_interest"] <= result["groups"] <= 200
