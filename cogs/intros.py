@@ -279,13 +279,14 @@ class IntroCog(commands.Cog):
         guild_id = guild_id_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         actions = await self.service.run_round(guild_id, self.bot.clock.now())
-        delivered = await self.deliver_all(actions)
         made = sum(1 for a in actions if isinstance(a, IntroAction))
-        await interaction.followup.send(
-            f"Round done: {made} introductions made, {delivered} messages delivered.",
+        await interaction.followup.send(  # before delivering: a big round outlasts the reply token
+            f"Round done: {made} introductions made; delivering them now.",
             ephemeral=True,
             allowed_mentions=no_mentions(),
         )
+        delivered = await self.deliver_all(actions)
+        log.info("run-now in guild %s: %d of %d messages delivered", guild_id, delivered, len(actions))
 
     # --- delivery -----------------------------------------------------------------
 
