@@ -23,6 +23,14 @@ FREQUENCY_DAYS: dict[str, int] = {"weekly": 7, "biweekly": 14, "monthly": 28}
 DUE_SLACK = timedelta(hours=12)  # a round a little early in the week still counts as a week later
 
 
+def as_frequency(value: str | None) -> Frequency:
+    """A stored frequency as the typed value (anything unknown reads as weekly)."""
+    for frequency in FREQUENCIES:
+        if value == frequency:
+            return frequency
+    return "weekly"
+
+
 def _int_in(value: Any, low: int, high: int, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return default

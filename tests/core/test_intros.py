@@ -15,6 +15,7 @@ from bot.core.intros import (
     IntroRemoved,
     IntroSettings,
     RoundResult,
+    as_frequency,
     as_outcome,
     conversation_starter,
     is_due,
@@ -271,6 +272,7 @@ def test_outcome_from_responses() -> None:
     assert outcome_from_responses([None, None]) == "pending"
     assert conversation_starter((), 4)
     assert as_outcome("interacted") == "interacted" and as_outcome("bogus") == "pending"
+    assert as_frequency("monthly") == "monthly" and as_frequency(None) == "weekly"
 
 
 def test_benchmark_runs_on_a_small_pool() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.intros import Candidate, IntroSettings, tz_offset_hours
+from bot.core.intros import Candidate, IntroSettings, as_frequency, tz_offset_hours
 from bot.core.matching import Pair, pair_key
 from bot.db.models.core import GuildSettings, Interaction, Interest, Member
 from bot.db.models.intros import Introduction, IntroductionMember, IntroMember, IntroRound
@@ -226,7 +226,7 @@ async def load_candidates(
             user_id=m.user_id,
             interests=frozenset(interests.get(m.user_id, ())),
             tz_offset_hours=tz_offset_hours(m.timezone or member_tz or guild_tz, now),
-            frequency=m.frequency if m.frequency in ("weekly", "biweekly", "monthly") else "weekly",  # type: ignore[arg-type]
+            frequency=as_frequency(m.frequency),
             last_intro_at=m.last_intro_at,
             paused_until=m.paused_until,
             in_guild=left_at is None,
