@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Down revision: None
-Create Date: 2026-11-23 04:21:56.299118
+Create Date: 2026-11-23 04:31:31.888246
 """
 
 from __future__ import annotations
@@ -59,6 +59,15 @@ def upgrade() -> None:
         sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("through_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_digest_pair_progress")),
+    )
+    op.create_table(
+        "digest_week_counts",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("week_key", sa.String(length=10), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", "week_key", name=op.f("pk_digest_week_counts")),
     )
     op.create_table(
         "digests",
@@ -368,6 +377,7 @@ def downgrade() -> None:
     op.drop_table("helpers")
     op.drop_table("guild_settings")
     op.drop_table("digests")
+    op.drop_table("digest_week_counts")
     op.drop_table("digest_pair_progress")
     with op.batch_alter_table("digest_pair_firsts", schema=None) as batch_op:
         batch_op.drop_index("ix_digest_pair_firsts_guild_first")
