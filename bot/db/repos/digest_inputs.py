@@ -1,9 +1,5 @@
-"""One week's digest inputs by SQL aggregation: the same definitions as `bot.core.digest_raw`,
-computed in the database so that a week of a million interactions returns a few hundred rows.
-
-Everything is a COUNT/SUM grouped by week; only the lists (top helpers, open questions, the
-strongest ties for the bridge graph) return rows, and those are capped.
-"""
+"""One week's digest inputs by SQL aggregation, with the definitions of `bot.core.digest_raw`:
+a week of a million interactions comes back as a few hundred rows (lists are capped)."""
 
 from __future__ import annotations
 
