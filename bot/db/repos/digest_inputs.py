@@ -187,12 +187,9 @@ async def active_and_connected(
         select(I.source_user_id.label("u")).where(_member_pairs(guild_id, since, until, g)),
         select(I.target_user_id).where(_member_pairs(guild_id, since, until, g)),
     ).subquery()
-    n_active = (await session.execute(select(func.count()).select_from(active))).scalar_one()
-    n_connected = (
-        await session.execute(
-            select(func.count()).select_from(active).where(active.c.u.in_(select(connected.c.u)))
-        )
-    ).scalar_one()
+    in_connected = case((active.c.u.in_(select(connected.c.u)), 1), else_=0)
+    row = (await session.execute(select(func.count(), func.sum(in_connected)).select_from(active))).one()
+    n_active, n_connected = row[0] or 0, row[1] or 0
     return int(n_active), int(n_connected)
 
 
