@@ -187,7 +187,7 @@ class ExportReader:
                 self.stats.skipped[f"message type {mtype[:40]}"] += 1
                 continue
             try:
-                event = self._message(raw, message_id, author_id, is_bot, created, kind, owner)
+                event = self._message(raw, message_id, author, author_id, is_bot, created, kind, owner)
             except ValueError as exc:
                 raise ExportError(self.path, str(exc), index=index, message_id=str(message_id)) from exc
             if header.is_thread and owner is None:
@@ -203,6 +203,7 @@ class ExportReader:
         self,
         raw: dict[str, Any],
         message_id: int,
+        author: dict[str, Any],
         author_id: int,
         is_bot: bool,
         created: datetime,
@@ -239,6 +240,7 @@ class ExportReader:
             mentions=tuple(mentions),
             reference_message_id=ref_id,
             thread_owner_id=owner,
+            author_name=_display_name(author),
         )
 
     def _reactions(self, raw: dict[str, Any], message: MessageCreated) -> Iterator[Event]:
@@ -270,6 +272,12 @@ class ExportReader:
                     user_is_bot=bool(user.get("isBot", False)),
                     message_author_id=message.author_id,
                 )
+
+
+def _display_name(author: dict[str, Any]) -> str | None:
+    """The name members see (used to read typed addressing like "bob: try this"; never stored)."""
+    name = author.get("nickname") or author.get("name")
+    return name if isinstance(name, str) and name else None
 
 
 def _replace_thread_start(event: MessageCreated, kind: ChannelKind, owner: int) -> MessageCreated:
