@@ -68,6 +68,21 @@ def rows_from_result(what: str, result: Any, target_s: float) -> list[Row]:
     return rows
 
 
+def _conditions(raw: dict[str, Any]) -> list[str]:
+    """How many runs, and how busy the machine was (a one-minute load above the core count
+    means other work competed for the CPU, which moves wall times but less the ratios)."""
+    parts = []
+    if "runs" in raw:
+        parts.append(
+            f"{raw['runs']} runs per figure, {raw.get('big_runs', raw['runs'])} of the 1M-message `analyze`"
+        )
+    if "load_start" in raw and "load_end" in raw:
+        parts.append(
+            f"load average {raw['load_start']:.1f} at the start and {raw['load_end']:.1f} at the end"
+        )
+    return [f"Conditions: {'; '.join(parts)}.", ""] if parts else []
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -85,8 +100,9 @@ def render(rows: list[Row], raw: dict[str, Any], profiles: dict[str, str], *, qu
     if quick:
         lines += ["**Quick smoke run on tiny inputs: these figures say nothing about performance.**", ""]
     lines += [
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took {raw['seconds']} s.",
+        f"Measured {raw.get('finished_at') or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took {raw['seconds']} s.",
         "",
+        *_conditions(raw),
         "## Machine",
         "",
         "| cpu | cores | memory | os | python |",

@@ -15,6 +15,7 @@ import importlib
 import inspect
 import json
 import math
+import os
 import sys
 import time
 import traceback
@@ -296,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
 
     rows: list[Row] = []
-    raw: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    raw: dict[str, Any] = {"machine": machine(), "quick": args.quick, "runs": args.runs}
+    raw["big_runs"] = sizes.big_runs
+    raw["load_start"] = os.getloadavg()[0]
     part, raw["ingest"] = ingest_rows(sizes, log)
     rows += part
     part, raw["live"] = live_rows(sizes, log)
@@ -320,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("profiling")
         profiles = profiling.profile_all(sizes)
     raw["seconds"] = round(time.perf_counter() - started, 1)
+    raw["load_end"] = os.getloadavg()[0]
+    raw["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     args.out.write_text(report.render(rows, raw, profiles, quick=args.quick), encoding="utf-8")
     if args.json:
         args.json.write_text(
