@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +37,7 @@ class Picker:
     cumulative: list[float]
 
     @classmethod
-    def build(cls, members: list[Member], weight: Any) -> Picker:
+    def build(cls, members: list[Member], weight: Callable[[Member], float]) -> Picker:
         weights = [max(weight(member), 1e-9) for member in members]
         return cls(members, list(itertools.accumulate(weights)))
 
@@ -50,6 +51,29 @@ class Picker:
             if member not in exclude:
                 return member
         return None
+
+
+def _interest_weight(key: str) -> Callable[[Member], float]:
+    """Members who like `key` talk about it far more often than the rest."""
+
+    def weight(member: Member) -> float:
+        return member.activity * (5.0 if key in member.interests else 0.3)
+
+    return weight
+
+
+def _helper_weight(key: str) -> Callable[[Member], float]:
+    """Who answers a question on `key`: people into it, opted-in helpers and staff first."""
+
+    def weight(member: Member) -> float:
+        return (
+            member.activity
+            * (4.0 if key in member.interests else 0.4)
+            * (2.5 if key in member.helper_topics else 1.0)
+            * (1.5 if member.staff else 1.0)
+        )
+
+    return weight
 
 
 @dataclass(slots=True)
@@ -71,18 +95,8 @@ class Episodes:
         """Rebuild the pickers for the members present now."""
         self.everyone = Picker.build(active, lambda m: m.activity)
         for key in P.TOPIC_KEYS:
-            self.by_topic[key] = Picker.build(
-                active, lambda m, k=key: m.activity * (5.0 if k in m.interests else 0.3)
-            )
-            self.helpers[key] = Picker.build(
-                active,
-                lambda m, k=key: (
-                    m.activity
-                    * (4.0 if k in m.interests else 0.4)
-                    * (2.5 if k in m.helper_topics else 1.0)
-                    * (1.5 if m.staff else 1.0)
-                ),
-            )
+            self.by_topic[key] = Picker.build(active, _interest_weight(key))
+            self.helpers[key] = Picker.build(active, _helper_weight(key))
 
     # ---- building blocks -------------------------------------------------------------
 
