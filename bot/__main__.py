@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import analyze, run
+from bot.cli import analyze, demo, run
 from bot.cli.common import CliError
 from bot.config import ConfigError
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     analyze.add_parser(sub)
     run.add_parser(sub)
+    demo.add_parser(sub)
     return parser
 
 

@@ -148,7 +148,9 @@ class ExportReader:
                 for index, item in enumerate(ijson.items(handle, "messages.item", use_float=True)):
                     yield index, item
         except (ijson.JSONError, UnicodeDecodeError) as exc:
-            raise ExportError(self.path, f"broken JSON after the last good message ({exc})", index=index + 1) from exc
+            raise ExportError(
+                self.path, f"broken JSON after the last good message ({exc})", index=index + 1
+            ) from exc
 
     def events(self) -> Iterator[Event]:
         header = self.header

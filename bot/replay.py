@@ -1,34 +1,26 @@
 """Replay events under a simulated clock, running scheduled work as the live bot would.
 
-Between events the clock advances in ticks; at each tick every action source (nudges,
-introductions, digests) is asked what is due, exactly as the live scheduler asks it. Each
-action is claimed and recorded instead of being posted to Discord.
+Between events the clock advances in ticks; at each tick every feature (nudges,
+introductions, digests) is asked what is due, as the live scheduler asks it. Each action is
+claimed exactly as before a real post, then recorded instead of being posted to Discord.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.core.clock import FakeClock
 from bot.core.events import Event
 from bot.services.pipeline import EventPipeline
 
+TakeDue = Callable[[datetime], Awaitable[list[dict[str, Any]]]]
+"""A feature's scheduler hook: claim what is due at `now`, return one record per posted action."""
 
-class Action(Protocol):
-    def to_record(self) -> dict[str, Any]: ...
 
-
-class ActionSource(Protocol):
-    """A feature service as the scheduler sees it."""
-
-    async def due(self, now: datetime) -> Sequence[Any]: ...
-
-    async def claim(self, action: Any) -> bool: ...
-
-    async def mark_sent(self, action: Any, message_id: int | None) -> None: ...
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday midnight: hourly hooks run on the hour
 
 
 def event_time(event: Event) -> datetime:
@@ -43,7 +35,7 @@ def event_time(event: Event) -> datetime:
 class Replay:
     pipeline: EventPipeline
     clock: FakeClock
-    sources: Sequence[ActionSource]
+    sources: Sequence[tuple[timedelta, TakeDue]]  # (how often, hook), each a multiple of `tick`
     tick: timedelta = timedelta(minutes=10)
     records: list[dict[str, Any]] = field(default_factory=list)
     events_seen: int = 0
@@ -51,19 +43,19 @@ class Replay:
     async def _run_tick(self, now: datetime) -> None:
         await self.pipeline.flush()
         self.clock.set(now)
-        for source in self.sources:
-            for action in await source.due(now):
-                if await source.claim(action):
-                    self.records.append(action.to_record())
-                    await source.mark_sent(action, None)
+        for every, take_due in self.sources:
+            if (now - _EPOCH) % every < self.tick:
+                self.records.extend(await take_due(now))
 
-    async def run(self, events: Iterable[Event], *, tail: timedelta = timedelta(days=2)) -> list[dict[str, Any]]:
+    async def run(
+        self, events: Iterable[Event], *, tail: timedelta = timedelta(days=2)
+    ) -> list[dict[str, Any]]:
         next_tick: datetime | None = None
         last: datetime | None = None
         for event in events:
             when = event_time(event)
             if next_tick is None:
-                next_tick = when.replace(second=0, microsecond=0) + self.tick
+                next_tick = _EPOCH + ((when - _EPOCH) // self.tick + 1) * self.tick
             while next_tick <= when:
                 await self._run_tick(next_tick)
                 next_tick += self.tick

@@ -68,7 +68,7 @@ async def write_report(
                 first = False
                 counts["questions"] += 1
                 counts[question.status] = counts.get(question.status, 0) + 1
-            handle.write("\n],\n\"interactions\": [")
+            handle.write('\n],\n"interactions": [')
             first = True
             async for mid, source, target, target_mid, kind, at in report_interactions(
                 session, guild_id, channel_ids
@@ -87,7 +87,7 @@ async def write_report(
                 )
                 first = False
                 counts["interactions"] += 1
-            handle.write("\n],\n\"summary\": ")
+            handle.write('\n],\n"summary": ')
             handle.write(json.dumps({**(summary or {}), **counts}, ensure_ascii=False))
             handle.write("\n}\n")
             handle.flush()

@@ -34,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("exports", nargs="+", type=Path, metavar="EXPORT.json")
     parser.add_argument("--report", required=True, type=Path, metavar="REPORT.json")
-    parser.add_argument("--db", help="SQLite file or database URL (default: HEARTH_DATABASE_URL or hearth.db)")
+    parser.add_argument(
+        "--db", help="SQLite file or database URL (default: HEARTH_DATABASE_URL or hearth.db)"
+    )
     parser.add_argument("--batch-size", type=int, default=2000, help="rows per write transaction")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     parser.set_defaults(func=run)
@@ -102,7 +104,9 @@ async def analyze(
 
 def run(args: argparse.Namespace) -> int:
     progress = progress_enabled() and not args.no_progress
-    result = asyncio.run(analyze(args.exports, args.report, args.db, batch_size=args.batch_size, progress=progress))
+    result = asyncio.run(
+        analyze(args.exports, args.report, args.db, batch_size=args.batch_size, progress=progress)
+    )
     skipped = result["skipped"]
     skipped_text = ", ".join(f"{n} {why}" for why, n in skipped.items()) if isinstance(skipped, dict) else ""
     print(

@@ -148,6 +148,28 @@ def ladder_step_due(
     return None
 
 
+def next_step_at(
+    question: QuestionFact,
+    sent_steps: Collection[str],
+    now: datetime,
+    settings: NudgeSettings,
+) -> datetime | None:
+    """The earliest time from `now` on at which a step of this question may be due; None if never.
+
+    A step whose window holds `now` and is not taken yet gives `now` (it is due, perhaps only
+    waiting for a helper to be available), so the caller looks again at its next poll.
+    """
+    if not settings.enabled or question.status != "open":
+        return None
+    windows = settings.step_times(question.asked_at)
+    for index, step in enumerate(STEPS):
+        start, until = windows[step]
+        if until <= now or step in sent_steps or any(later in sent_steps for later in STEPS[index + 1 :]):
+            continue
+        return max(start, now)
+    return None
+
+
 def _iso(when: datetime) -> str:
     return when.isoformat()
 

@@ -31,6 +31,7 @@ from bot.core.digest import (
     parse_week_key,
     post_time,
     stored_figures,
+    week_bounds,
     week_key_of,
     week_windows,
 )
@@ -257,6 +258,15 @@ class DigestService:
                 if c.settings.enabled
                 and c.channel_id is not None
                 and (owns_guild is None or owns_guild(c.guild_id))
+            ]
+            first_seen = await repo.first_activity(session, [c.guild_id for c in configs])
+            # Only weeks with something to report: a new server (or a replay) gets no digest of
+            # the weeks before its first message.
+            configs = [
+                c
+                for c in configs
+                if c.guild_id in first_seen
+                and week_bounds(last_due_week(now, c.timezone, c.settings), c.timezone)[1] > first_seen[c.guild_id]
             ]
             wanted = {c.guild_id: last_due_week(now, c.timezone, c.settings) for c in configs}
             claimed = await repo.claimed_guilds(session, set(wanted.items()))

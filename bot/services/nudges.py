@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
-from bot.core.nudges import NudgeLadderAction, NudgeSettings, ladder_step_due, plan_actions
+from bot.core.nudges import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
 from bot.db.repos import nudges as repo
 from bot.db.repos.nudge_candidates import helper_profiles
 from bot.services.errors import InvalidInput
@@ -97,6 +97,9 @@ class NudgeService:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self.assume_opt_in = assume_opt_in
+        # guild id -> before this time no step of any known open question can be due, and a
+        # question asked since cannot be due either (it waits the first delay); saves polls.
+        self._quiet_until: dict[int, datetime] = {}
 
     # --- members ----------------------------------------------------------------
 
@@ -183,6 +186,7 @@ class NudgeService:
             if clamped:
                 raise NudgeInputError(f"Out of range: {', '.join(sorted(clamped))}.")
             await repo.save_nudge_settings(session, guild_id, parsed.to_dict())
+        self._quiet_until.pop(guild_id, None)
         return parsed
 
     # --- the ladder ---------------------------------------------------------------
@@ -204,6 +208,9 @@ class NudgeService:
         for guild_id in sorted(guild_ids):
             if owns_guild is not None and not owns_guild(guild_id):
                 continue
+            quiet = self._quiet_until.get(guild_id)
+            if quiet is not None and now < quiet:
+                continue
             actions.extend(await self._plan_guild(guild_id, now))
         return actions
 
@@ -222,12 +229,14 @@ class NudgeService:
             )
             if not settings.enabled:
                 return []
-            start = now - settings.max_age
-            end = now - timedelta(minutes=settings.first_after_minutes)
-            questions = await repo.open_questions_between(session, guild_id, start, end)
+            first_delay = timedelta(minutes=settings.first_after_minutes)
+            questions = await repo.open_questions_between(session, guild_id, now - settings.max_age, now)
+            sent = await repo.sent_steps(session, [q.message_id for q in questions]) if questions else {}
+            upcoming = [next_step_at(q, sent.get(q.message_id, ()), now, settings) for q in questions]
+            self._quiet_until[guild_id] = min([t for t in upcoming if t is not None] + [now + first_delay])
+            questions = [q for q in questions if q.asked_at <= now - first_delay]
             if not questions:
                 return []
-            sent = await repo.sent_steps(session, [q.message_id for q in questions])
             has_channel = config.help_wanted_channel_id is not None
             due_steps = [
                 ladder_step_due(

@@ -105,7 +105,9 @@ class EventPipeline:
         for guild_id in guilds or []:
             await self.refresh_rules(guild_id)
         async with self.sessionmaker() as session:
-            questions, recent = await restore_state(session, guild_ids=guilds, since=now - timedelta(hours=hours))
+            questions, recent = await restore_state(
+                session, guild_ids=guilds, since=now - timedelta(hours=hours)
+            )
         self.engine.restore(questions, recent)
         log.info("restored %d open questions and %d recent messages", len(questions), len(recent))
         return len(questions)

@@ -285,3 +285,21 @@ async def store_weeks(
         set_={"counts": stmt.excluded.counts, "timezone": stmt.excluded.timezone, "computed_at": now},
     )
     await session.execute(stmt)
+
+
+async def first_activity(session: AsyncSession, guild_ids: Collection[int]) -> dict[int, datetime]:
+    """When each server's first stored message was posted (servers with none are left out)."""
+    if not guild_ids:
+        return {}
+    rows = await session.execute(
+        select(Message.guild_id, func.min(Message.created_at))
+        .where(Message.guild_id.in_(list(guild_ids)))
+        .group_by(Message.guild_id)
+    )
+    kind, dialect = UTCDateTime(), session.get_bind().dialect
+    found: dict[int, datetime] = {}
+    for gid, first in rows:
+        when = kind.process_result_value(first, dialect)
+        if when is not None:
+            found[gid] = when
+    return found

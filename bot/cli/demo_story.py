@@ -1,0 +1,121 @@
+"""Tell in plain language what a replay saw and what Hearth would have done."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from statistics import median
+from typing import Any
+
+from bot.cli.demo_seed import Community
+
+_KIND_LABELS = {
+    "nudge": "helper nudges",
+    "help_wanted": "help-wanted listings",
+    "still_needed": "'still need help?' checks",
+    "intro": "introductions",
+    "intro_follow_up": "introduction follow-ups",
+    "intro_removed": "members paused from introductions",
+    "digest": "weekly digests",
+}
+
+
+def _when(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%a %d %b %H:%M")
+
+
+def _names(community: Community | None) -> dict[int, str]:
+    return community.member_names() if community else {}
+
+
+def _who(ids: list[str], names: dict[int, str]) -> str:
+    shown = [names.get(int(i), f"member {i[-4:]}") for i in ids]
+    return ", ".join(shown) if shown else "nobody"
+
+
+def _where(channel_id: str | None, community: Community | None) -> str:
+    if channel_id is None:
+        return "a direct message"
+    if community and int(channel_id) in community.channel_names:
+        return "#" + community.channel_names[int(channel_id)]
+    return f"channel {channel_id[-4:]}"
+
+
+def _questions_paragraph(questions: list[dict[str, Any]]) -> list[str]:
+    if not questions:
+        return ["  no questions were asked"]
+    status = Counter(q["status"] for q in questions)
+    waits = [
+        (datetime.fromisoformat(q["first_response_at"]) - datetime.fromisoformat(q["at"])).total_seconds()
+        / 60
+        for q in questions
+        if q.get("first_response_at")
+    ]
+    lines = [
+        f"  {len(questions)} questions tracked: {status['answered']} answered by members, "
+        f"{status['resolved']} resolved by their askers, {status['open']} still open at the end"
+    ]
+    if waits:
+        lines.append(f"  median wait for a first response: {median(waits):.0f} minutes")
+    return lines
+
+
+def _action_line(record: dict[str, Any], community: Community | None) -> str:
+    names = _names(community)
+    kind = record["kind"]
+    when = _when(record["at"])
+    if kind == "nudge":
+        return f"  {when}  invited {_who(record['targets'], names)} to help with a question waiting in {_where(record['channel_id'], community)}"
+    if kind == "help_wanted":
+        return f"  {when}  listed a question still waiting in {_where(record['channel_id'], community)}"
+    if kind == "still_needed":
+        return f"  {when}  asked {_who(record['targets'], names)} whether they still need help"
+    if kind == "intro":
+        shared = ", ".join(record.get("shared_interests") or []) or "their interests"
+        return f"  {when}  introduced {_who(record['targets'], names)} (shared: {shared})"
+    if kind == "intro_follow_up":
+        return f"  {when}  followed up on the introduction of {_who(record['targets'], names)}: {record.get('outcome')}"
+    if kind == "intro_removed":
+        return f"  {when}  paused introductions for {_who(record['targets'], names)} after ignored ones"
+    if kind == "digest":
+        figures = record.get("figures") or {}
+        headline = figures.get("headline") or record.get("headline") or ""
+        return f"  {when}  posted the digest for {record.get('week')}{' (late)' if record.get('late') else ''}: {headline}"
+    return f"  {when}  {kind}"
+
+
+def tell(
+    records: list[dict[str, Any]],
+    community: Community | None,
+    guild_name: str,
+    messages: int,
+    first: datetime | None,
+    seconds: float,
+) -> str:
+    questions = [r for r in records if r["kind"] == "question"]
+    actions = [r for r in records if r["kind"] != "question"]
+    counts = Counter(r["kind"] for r in actions)
+    since = f" from {first:%d %b %Y}" if first else ""
+    lines = [
+        f"Hearth demo: replayed {messages} messages of '{guild_name}'{since} under a simulated clock "
+        f"in {seconds:.1f} s.",
+        "",
+        "What Hearth saw:",
+        *_questions_paragraph(questions),
+        "",
+        "What Hearth would have done:",
+    ]
+    if not actions:
+        lines.append("  nothing needed doing")
+    for kind, label in _KIND_LABELS.items():
+        if counts[kind]:
+            lines.append(f"  {counts[kind]:4d} {label}")
+    shown: Counter[str] = Counter()
+    timeline = []
+    for record in actions:
+        if shown[record["kind"]] < (8 if record["kind"] == "digest" else 3):
+            shown[record["kind"]] += 1
+            timeline.append(_action_line(record, community))
+    if timeline:
+        lines += ["", "A few moments from the replay:", *timeline]
+    return "\n".join(lines)
