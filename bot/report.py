@@ -43,7 +43,7 @@ async def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     async with sessionmaker() as session:
         with tmp.open("w", encoding="utf-8") as handle:
-            handle.write('{\n"schema": "%s",\n"guild_id": "%d",\n"questions": [' % (SCHEMA, guild_id))
+            handle.write(f'{{\n"schema": "{SCHEMA}",\n"guild_id": "{guild_id}",\n"questions": [')
             first = True
             async for question, responders in report_questions(session, guild_id, channel_ids):
                 _dump(
