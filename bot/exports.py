@@ -137,6 +137,7 @@ class ExportReader:
         self.path = path
         self.header = read_header(path)
         self.stats = ReadStats()
+        self.names: dict[int, str] = {}  # author id -> display name, for offline reports only
 
     def _open(self) -> BinaryIO:
         return self.path.open("rb")
@@ -190,6 +191,8 @@ class ExportReader:
                 continue
             try:
                 event = self._message(raw, message_id, author, author_id, is_bot, created, kind, owner)
+                if event.author_name and author_id not in self.names:
+                    self.names[author_id] = event.author_name
             except ValueError as exc:
                 raise ExportError(self.path, str(exc), index=index, message_id=str(message_id)) from exc
             if header.is_thread and owner is None:
