@@ -99,7 +99,10 @@ async def analyze(
         counts = await write_report(sessionmaker, guild_id, channels, report, summary=summary)
     finally:
         await db_engine.dispose()
-    return {**summary, **counts, "seconds": round(time.perf_counter() - started, 2)}
+    names: dict[int, str] = {}
+    for reader in readers:
+        names.update(reader.names)
+    return {**summary, **counts, "seconds": round(time.perf_counter() - started, 2), "names": names}
 
 
 def run(args: argparse.Namespace) -> int:
