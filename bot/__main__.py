@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import analyze, demo, run
+from bot.cli import analyze, demo, digest, run
 from bot.cli.common import CliError
 from bot.config import ConfigError
 
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_parser(sub)
     run.add_parser(sub)
     demo.add_parser(sub)
+    digest.add_parser(sub)
     return parser
 
 
