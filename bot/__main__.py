@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import analyze, demo, digest, run
+from bot.cli import analyze, demo, digest, generate, run
 from bot.cli.common import CliError
 from bot.config import ConfigError
 
@@ -20,12 +20,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(sub)
     demo.add_parser(sub)
     digest.add_parser(sub)
+    generate.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["generate"]:
+        return generate.run(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
