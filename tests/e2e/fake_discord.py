@@ -1,7 +1,9 @@
 """A small fake Discord (REST + gateway) on 127.0.0.1 for end-to-end tests of the real bot.
 
-Every REST call is recorded in `calls`; unknown routes answer 404 and are recorded in
-`unhandled` so a test can assert there were none. Point discord.py at it with `patch_discord`.
+Every REST call is recorded in `calls` (with the token it came with, so a test can tell
+which bot process made it); unknown routes answer 404 and are recorded in `unhandled` so a
+test can assert there were none. Point discord.py at it with `patch_discord`. Several
+guilds (`add_guild`) and sharding (`shard_count`, see `fake_gateway`) are supported.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import discord
 import yarl
 from aiohttp import web
 
-from tests.e2e.fake_gateway import FakeGateway
+from tests.e2e.fake_gateway import FakeGateway, shard_of
 from tests.e2e.payloads import FakeChannel, FakeGuild, FakeUser, Snowflakes, message_payload, role
 
 JSON = "application/json"
@@ -32,6 +34,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    token: str = ""  # the Authorization header without its "Bot " prefix
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -63,15 +66,41 @@ class FakeDiscord:
         self.interaction_responses: list[dict[str, Any]] = []
         self.rate_limit_next_posts = 0
         self.rate_limited = 0
-        self.gateway = FakeGateway(self._ready, lambda: [self.guild.payload()])
+        self.shard_count = 1  # what GET /gateway/bot recommends
+        self.other_guilds: list[FakeGuild] = []
+        self.gateway = FakeGateway(self._ready, lambda: [g.payload() for g in self.guilds])
         self._runner: web.AppRunner | None = None
         self.port = 0
 
     # --- world -----------------------------------------------------------------------------
-    def add_channel(self, name: str) -> FakeChannel:
-        channel = FakeChannel(self.ids.next(), name, position=len(self.guild.channels))
-        self.guild.channels.append(channel)
+    @property
+    def guilds(self) -> list[FakeGuild]:
+        return [self.guild, *self.other_guilds]
+
+    def add_channel(self, name: str, guild: FakeGuild | None = None) -> FakeChannel:
+        guild = guild or self.guild
+        channel = FakeChannel(self.ids.next(), name, position=len(guild.channels))
+        guild.channels.append(channel)
         return channel
+
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> FakeGuild:
+        """Another guild the bot is in, owned by `owner`; with `shard=(id, count)` its id is
+        picked so that Discord would put it on that shard."""
+        guild_id = self.ids.next()
+        while shard is not None and shard_of(guild_id, shard[1]) != shard[0]:
+            guild_id = self.ids.next()
+        guild = FakeGuild(guild_id, name, self.owner.id)
+        guild.roles = [role(guild.id, "@everyone", MEMBER_PERMS)]
+        for user in (self.owner, self.bot_user):
+            guild.members[user.id] = user
+        self.other_guilds.append(guild)
+        return guild
+
+    def guild_of_channel(self, channel_id: int) -> FakeGuild:
+        for guild in self.guilds:
+            if any(c.id == channel_id for c in guild.channels):
+                return guild
+        return self.guild
 
     def add_member(self, name: str, *, moderator: bool = False) -> FakeUser:
         user = FakeUser(self.ids.next(), name)
@@ -84,7 +113,7 @@ class FakeDiscord:
         return {
             "v": 10,
             "user": self.bot_user.payload(),
-            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
             "session_id": session_id,
             "resume_gateway_url": f"ws://127.0.0.1:{self.port}/",
             "application": {"id": str(self.app_id), "flags": (1 << 18) | (1 << 19)},
@@ -205,7 +234,7 @@ class FakeDiscord:
         data = message_payload(
             message_id=self.ids.next(now),
             channel_id=channel_id,
-            guild=self.guild,
+            guild=self.guild_of_channel(channel_id),
             author=author,
             content=content,
             at=now,
@@ -227,7 +256,8 @@ class FakeDiscord:
             else:
                 raw = await request.text()
                 body = json.loads(raw) if raw else None
-        call = Call(request.method, path, dict(request.query), body)
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
+        call = Call(request.method, path, dict(request.query), body, token)
         self.calls.append(call)
         response = await self._route(call)
         if response is None:
@@ -244,7 +274,8 @@ class FakeDiscord:
             return _json(self._application())
         if call.path in ("/gateway/bot", "/gateway"):
             url = f"ws://127.0.0.1:{self.port}/"
-            return _json({"url": url, "shards": 1, "session_start_limit": _start_limit()})
+            shards = {"shards": self.shard_count} if call.path == "/gateway/bot" else {}
+            return _json({"url": url, **shards, "session_start_limit": _start_limit()})
         if parts[:1] == ["applications"] and parts[2:3] == ["commands"] and method == "PUT":
             self.commands = [self._registered(c) for c in call.body or []]
             return _json(self.commands)

@@ -1,7 +1,9 @@
 """The websocket half of the fake Discord: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME.
 
 Every dispatched event gets a sequence number and is kept, so a client that drops and
-RESUMEs gets what it missed, as real Discord does.
+RESUMEs gets what it missed, as real Discord does. Sharding as Discord does it: IDENTIFY
+carries `shard: [id, count]`, READY and GUILD_CREATE hold only the guilds on that shard
+(`(guild_id >> 22) % count == id`), and a guild's events go to the session running its shard.
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ class GatewaySession:
     log: list[dict[str, Any]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
     identified: asyncio.Event = field(default_factory=asyncio.Event)
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) from IDENTIFY
+    token: str = ""
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that carries `guild_id` (Discord's formula)."""
+    return (guild_id >> 22) % shard_count
+
+
+def on_shard(guild_id: int, shard: tuple[int, int]) -> bool:
+    return shard_of(guild_id, shard[1]) == shard[0]
 
 
 class FakeGateway:
@@ -58,7 +71,7 @@ class FakeGateway:
                 if int(data["d"].get("intents", 0)) & self.refuse_intents:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
-                session = await self._identify(ws)
+                session = await self._identify(ws, data["d"])
             elif op == RESUME:
                 session = await self._resume(ws, data["d"])
         if session is not None and session.ws is ws:
@@ -66,15 +79,23 @@ class FakeGateway:
             self._connected.clear()
         return ws
 
-    async def _identify(self, ws: web.WebSocketResponse) -> GatewaySession:
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> GatewaySession:
         self.identifies += 1
         self._counter += 1
-        session = GatewaySession(session_id=f"session-{self._counter}")
+        raw_shard = data.get("shard") or (0, 1)
+        shard = (int(raw_shard[0]), int(raw_shard[1]))
+        session = GatewaySession(
+            session_id=f"session-{self._counter}", shard=shard, token=str(data.get("token", ""))
+        )
         self.sessions[session.session_id] = session
         self.current = session
         session.ws = ws
-        await self._send(session, "READY", self._ready_payload(session.session_id))
-        for guild in self._guilds():
+        guilds = [g for g in self._guilds() if on_shard(int(g["id"]), shard)]
+        ready = self._ready_payload(session.session_id)
+        ready["shard"] = list(shard)
+        ready["guilds"] = [{"id": g["id"], "unavailable": True} for g in guilds]
+        await self._send(session, "READY", ready)
+        for guild in guilds:
             await self._send(session, "GUILD_CREATE", guild)
         session.identified.set()
         self._connected.set()
@@ -103,11 +124,27 @@ class FakeGateway:
         if session.ws is not None and not session.ws.closed:
             await session.ws.send_str(json.dumps(frame))
 
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """The session that receives `guild_id`'s events: the current one when it runs the
+        guild's shard, else the newest session that does (None: no session runs that shard)."""
+        current = self.current
+        if guild_id is None or current is None or on_shard(guild_id, current.shard):
+            return current
+        for session in reversed(list(self.sessions.values())):
+            if on_shard(guild_id, session.shard):
+                return session
+        return None
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to the current session (kept for RESUME if the socket is down)."""
+        """Send an event to the session running its guild's shard (kept for RESUME if the
+        socket is down)."""
         if self.current is None:
             raise RuntimeError("no client has identified yet")
-        await self._send(self.current, event, data)
+        guild_id = data.get("guild_id")
+        session = self.session_for(int(guild_id) if guild_id is not None else None)
+        if session is None:
+            raise RuntimeError(f"no client runs the shard of guild {guild_id}")
+        await self._send(session, event, data)
 
     async def drop(self, code: int = 4000) -> None:
         """Close the client's socket; discord.py reconnects and RESUMEs."""
