@@ -1,0 +1,125 @@
+"""The demo on the bundled sample community: what it posts obeys the rules owners were promised."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli.demo import SAMPLE_DIR, DemoResult, demo
+from bot.core.nudges import NudgeSettings
+
+
+@pytest.fixture(scope="module")
+def sample_run() -> DemoResult:
+    import asyncio
+
+    return asyncio.run(demo(None, None))
+
+
+@pytest.fixture(scope="module")
+def community() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SAMPLE_DIR / "community.json").read_text())
+    return data
+
+
+def _at(record: dict[str, Any], key: str = "at") -> datetime:
+    return datetime.fromisoformat(record[key])
+
+
+def test_demo_tracks_questions_and_posts_every_kind(sample_run: DemoResult) -> None:
+    kinds = Counter(r["kind"] for r in sample_run.records)
+    for kind in ("question", "nudge", "help_wanted", "still_needed", "intro", "intro_follow_up", "digest"):
+        assert kinds[kind] > 0, f"no {kind} records in the demo"
+    statuses = Counter(r["status"] for r in sample_run.records if r["kind"] == "question")
+    assert set(statuses) <= {"open", "answered", "resolved"}
+    assert statuses["answered"] + statuses["resolved"] > statuses["open"]
+    for record in sample_run.records:
+        assert {"at", "kind", "guild_id", "channel_id", "targets"} <= set(record)
+        assert all(isinstance(t, str) for t in record["targets"])
+
+
+def test_nudges_target_opted_in_helpers_after_the_response_target_within_caps(
+    sample_run: DemoResult, community: dict[str, Any]
+) -> None:
+    helpers = {m["id"] for m in community["members"] if (m.get("helper") or {}).get("opt_in")}
+    target = timedelta(minutes=community["settings"]["response_target_minutes"])
+    asked = {r["question_message_id"]: r for r in sample_run.records if r["kind"] == "question"}
+    settings = NudgeSettings.from_dict({}, response_target_minutes=community["settings"]["response_target_minutes"])
+    nudges = [r for r in sample_run.records if r["kind"] == "nudge"]
+    by_helper: dict[str, list[datetime]] = defaultdict(list)
+    for nudge in nudges:
+        question = asked[nudge["question_message_id"]]
+        assert 1 <= len(nudge["targets"]) <= settings.helpers_per_nudge
+        assert _at(nudge) >= _at(question) + target
+        for helper in nudge["targets"]:
+            assert helper in helpers, "a nudge reached a member who did not opt in"
+            assert helper != question["asker_id"], "a nudge reached the asker"
+            by_helper[helper].append(_at(nudge))
+    for times in by_helper.values():
+        times.sort()
+        for i, start in enumerate(times):
+            in_day = [t for t in times[i:] if t < start + timedelta(days=1)]
+            in_week = [t for t in times[i:] if t < start + timedelta(days=7)]
+            assert len(in_day) <= settings.daily_cap
+            assert len(in_week) <= settings.weekly_cap
+
+
+def test_ladder_steps_happen_once_per_question(sample_run: DemoResult) -> None:
+    steps = Counter(
+        (r["kind"], r["question_message_id"])
+        for r in sample_run.records
+        if r["kind"] in ("nudge", "help_wanted", "still_needed")
+    )
+    assert steps and max(steps.values()) == 1
+
+
+def test_introductions_pair_opted_in_members_once_per_round(
+    sample_run: DemoResult, community: dict[str, Any]
+) -> None:
+    opted = {m["id"] for m in community["members"] if (m.get("intros") or {}).get("opt_in")}
+    rounds: dict[str, list[str]] = defaultdict(list)
+    for record in sample_run.records:
+        if record["kind"] == "intro":
+            assert 2 <= len(record["targets"]) <= 3
+            assert set(record["targets"]) <= opted
+            rounds[record["round"]].extend(record["targets"])
+    assert rounds
+    for members in rounds.values():
+        assert len(members) == len(set(members)), "a member was introduced twice in one round"
+
+
+def test_one_digest_per_week_none_before_the_data(sample_run: DemoResult) -> None:
+    weeks = [r["week"] for r in sample_run.records if r["kind"] == "digest"]
+    assert weeks and len(weeks) == len(set(weeks))
+    assert sample_run.first is not None
+    first_week = sample_run.first.isocalendar()
+    assert min(weeks) >= f"{first_week.year}-W{first_week.week:02d}"
+
+
+def test_demo_json_and_story_from_the_command_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    generated = tmp_path / "community"
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, "-m", "bot", "generate", "--out", str(generated), "--weeks", "2", "--members", "30",
+         "--messages", "600"],
+        check=True, cwd=root, capture_output=True, timeout=120,
+    )
+    exports = sorted((generated / "exports").glob("*.json"))
+    out = tmp_path / "actions.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--export", *map(str, exports), "--assume-opt-in", "--json", str(out)],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "What Hearth saw" in proc.stdout and "What Hearth would have done" in proc.stdout
+    records = json.loads(out.read_text())
+    assert any(r["kind"] == "question" for r in records)
+    assert any(r["kind"] == "nudge" for r in records), "assume-opt-in found no helper to invite"
