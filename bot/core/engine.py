@@ -154,8 +154,8 @@ class Engine:
                 targets.append(Target(ref_author, ev.reference_message_id, "reply"))
         mentioned = [m for m in dict.fromkeys(ev.mentions) if m != author and self._counts(m, rules)]
         thread = self._thread_of(ev)
-        if thread is not None and ev.is_thread_starter:
-            thread.root_message_id = ev.message_id
+        if thread is not None and ev.is_thread_starter and thread.root_message_id not in self._index:
+            thread.root_message_id = ev.message_id  # a thread started from a known message keeps that message
         if (
             thread is not None
             and not ev.is_thread_starter
@@ -303,7 +303,10 @@ class Engine:
         if author is None or not self._counts(ev.user_id, rules):
             return []
         facts: list[Fact] = []
-        if author != ev.user_id and self._counts(author, rules):
+        repeat = msg is not None and ev.user_id in msg.reactors
+        if msg is not None and not repeat:
+            msg.reactors = (*msg.reactors, ev.user_id)
+        if author != ev.user_id and self._counts(author, rules) and not repeat:
             facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, ev.user_id, author,
                                          ev.message_id, "reaction", ev.at))
         if ev.emoji in RESOLVE_EMOJI:

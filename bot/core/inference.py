@@ -75,6 +75,7 @@ class Msg:
     explicit: bool = False  # addressed someone by reply, mention or a leading @name
     asks: bool = False  # part of a question this author asked
     words: frozenset[str] | None = None  # content words, kept only while in the channel window
+    reactors: tuple[int, ...] = ()  # members who reacted (one reaction interaction each, whatever the emoji)
 
 
 @dataclass(frozen=True, slots=True)

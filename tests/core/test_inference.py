@@ -128,3 +128,29 @@ def test_a_new_speaker_is_not_glued_to_the_previous_one() -> None:
     chat.send(ALICE, "ubuntu is so great")
     m = chat.send(BOB, "my wifi drops every few minutes on the new kernel", seconds=20)
     assert chat.targets(m) == set()
+
+
+def test_one_reaction_interaction_per_member_and_message_whatever_the_emoji() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "how do I get the first layer to stick?")
+    a = chat.send(BOB, "level again and clean the bed with IPA", reference_message_id=q, reference_author_id=ALICE)
+    chat.feed(ReactionAdded(GUILD, CHANNEL, a, ALICE, "👍", chat.at + timedelta(seconds=3), message_author_id=BOB))
+    chat.feed(ReactionAdded(GUILD, CHANNEL, a, ALICE, "✅", chat.at + timedelta(seconds=4), message_author_id=BOB))
+    chat.feed(ReactionAdded(GUILD, CHANNEL, a, CAROL, "✅", chat.at + timedelta(seconds=5), message_author_id=BOB))
+    reactions = [(f.source_user_id, f.target_user_id) for f in chat.interactions() if f.kind == "reaction"]
+    assert reactions == [(ALICE, BOB), (CAROL, BOB)]
+    state = chat.question(q)
+    assert state is not None and state.status == "resolved"  # the second emoji still resolves
+
+
+def test_a_thread_started_from_a_question_keeps_the_question_as_its_root() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "how do I make a systemd service restart on failure?")
+    kw: dict[str, Any] = {"channel_id": q, "channel_kind": "thread", "parent_channel_id": CHANNEL, "thread_owner_id": ALICE}
+    follow = chat.send(ALICE, "hmm where exactly do I put that?", is_thread_starter=True, **kw)
+    answer = chat.send(BOB, "Restart=on-failure in the unit file", **kw)
+    thread_links = [f for f in chat.interactions() if f.message_id == answer]
+    assert [(f.target_user_id, f.target_message_id, f.kind) for f in thread_links] == [(ALICE, q, "thread")]
+    assert chat.question(follow) is None  # the owner's first line in the thread follows up the question
+    state = chat.question(q)
+    assert state is not None and state.status == "answered" and state.first_response_message_id == answer
