@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, open_exports
+from bot.cli.common import CliError, choose_database, open_exports
 from bot.cli.demo_seed import Community, load_community, seed_community
 from bot.cli.demo_story import tell
 from bot.config import Settings
@@ -54,7 +54,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="treat every member as an opted-in helper whose topics come from their history",
     )
-    parser.add_argument("--db", default=None, help="keep the replay's database in this SQLite file")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="keep the replay's database in this SQLite file or database URL "
+        "(default: HEARTH_DATABASE_URL, else a temporary SQLite file)",
+    )
     parser.add_argument(
         "--tick-minutes",
         type=int,
@@ -132,7 +137,7 @@ async def demo(
     first = event_time(first_event)
     clock = FakeClock(first - timedelta(hours=1))
     with tempfile.TemporaryDirectory(prefix="hearth-demo-") as tmp:
-        url = db or str(Path(tmp) / "demo.db")
+        url = choose_database(db, str(Path(tmp) / "demo.db"))
         settings = Settings.model_validate({"database": {"url": url}})
         services = await build_services(settings, clock)
         try:
