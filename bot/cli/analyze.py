@@ -9,12 +9,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
+from bot.cli.analyze_progress import Checkpoints, load_resume, source_key
 from bot.cli.common import CliError, choose_database, open_exports, progress_enabled
-from bot.core.clock import FakeClock
+from bot.core.clock import FakeClock, SystemClock
 from bot.core.engine import Engine
-from bot.core.events import Event
+from bot.core.events import Event, MessageCreated
+from bot.core.facts import Fact
 from bot.db.migrate import migrate
 from bot.db.session import create_engine, make_sessionmaker
 from bot.db.writer import BatchedWriter
@@ -63,6 +66,52 @@ def _ticking(events: Iterator[Event], clock: FakeClock, bar: tqdm | None) -> Ite
         yield event
 
 
+async def _replay(pipeline: EventPipeline, events: Iterator[Event], checkpoints: Checkpoints) -> None:
+    """Feed every event to the engine; write the facts a killed earlier run did not commit."""
+    handle = pipeline.engine.handle
+    buffer: list[Fact] = []
+    for event in events:
+        if isinstance(event, MessageCreated):
+            checkpoints.before_message(event.message_id)
+        facts = handle(event)
+        if checkpoints.keep(len(facts)) and facts:
+            buffer.extend(facts)
+            if len(buffer) >= 1000:
+                await pipeline.writer.write(buffer)
+                buffer = []
+    if buffer:
+        await pipeline.writer.write(buffer)
+
+
+async def _ingest(
+    readers: list[ExportReader],
+    db_engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    checkpoints: Checkpoints,
+    *,
+    batch_size: int,
+    total_messages: int,
+    progress: bool,
+) -> None:
+    """Replay the exports into the store; each committed batch moves the resume mark."""
+    clock = FakeClock()
+
+    async def on_commit(_batch: int) -> None:
+        await checkpoints.committed(writer.facts_written)
+
+    writer = BatchedWriter(db_engine, batch_size=batch_size, on_commit=on_commit)
+    rules = RulesBook()
+    pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules)
+    bar = tqdm(total=total_messages, unit="msg", disable=not progress, leave=False)
+    try:
+        await _replay(pipeline, _ticking(merged_events(readers), clock, bar if progress else None), checkpoints)
+        await pipeline.finish()
+    finally:
+        bar.close()
+        await pipeline.close()
+    await checkpoints.finished()
+
+
 async def analyze(
     paths: list[Path], report: Path, db: str | None, *, batch_size: int = 2000, progress: bool = False
 ) -> dict[str, object]:
@@ -77,18 +126,20 @@ async def analyze(
     try:
         await migrate(db_engine)
         sessionmaker = make_sessionmaker(db_engine)
-        clock = FakeClock()
-        writer = BatchedWriter(db_engine, batch_size=batch_size)
-        rules = RulesBook()
-        pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules)
-        bar = tqdm(total=stats.messages, unit="msg", disable=not progress, leave=False)
-        try:
-            await pipeline.handle_many(_ticking(merged_events(readers), clock, bar if progress else None))
-            await pipeline.finish()
-        finally:
-            bar.close()
-            await pipeline.close()
         guild_id = readers[0].header.guild_id
+        key = source_key(paths, guild_id)
+        resume = await load_resume(sessionmaker, key)
+        if not resume.done:  # a finished run over the same files has nothing left to write
+            checkpoints = Checkpoints(sessionmaker, SystemClock(), key, guild_id, resume)
+            await _ingest(
+                readers,
+                db_engine,
+                sessionmaker,
+                checkpoints,
+                batch_size=batch_size,
+                total_messages=stats.messages,
+                progress=progress,
+            )
         channels = {r.header.channel_id for r in readers}
         summary = {
             "exports": [str(p) for p in paths],
@@ -102,7 +153,13 @@ async def analyze(
     names: dict[int, str] = {}
     for reader in readers:
         names.update(reader.names)
-    return {**summary, **counts, "seconds": round(time.perf_counter() - started, 2), "names": names}
+    return {
+        **summary,
+        **counts,
+        "resumed_after": resume.messages_done,
+        "seconds": round(time.perf_counter() - started, 2),
+        "names": names,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,5 +176,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if skipped_text:
         print(f"skipped: {skipped_text}")
+    if result["resumed_after"]:
+        print(f"resumed: the first {result['resumed_after']} messages were stored by an earlier run")
     print(f"report written to {args.report}")
     return 0

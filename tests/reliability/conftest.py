@@ -1,0 +1,48 @@
+"""Shared pieces of the reliability tests: how long they run, and the figures they count.
+
+Every test here tries many inputs or faults and records how many it tried in `figures`; the
+totals are printed at the end of the run (and written as JSON to the file named by
+HEARTH_RELIABILITY_FIGURES when it is set) so RELIABILITY.md can cite them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LONG = os.environ.get("HEARTH_LONG_TESTS") == "1"
+_FIGURES: Counter[str] = Counter()
+
+
+def scaled(ci: int, long: int) -> int:
+    """`ci` iterations normally, `long` under `make test-long` (HEARTH_LONG_TESTS=1)."""
+    return long if LONG else ci
+
+
+class Figures:
+    def add(self, name: str, value: int = 1) -> None:
+        _FIGURES[name] += value
+
+    def get(self, name: str) -> int:
+        return _FIGURES[name]
+
+
+@pytest.fixture
+def figures() -> Figures:
+    return Figures()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _FIGURES:
+        return
+    terminalreporter.section("reliability figures" + (" (long variant)" if LONG else ""))
+    for name in sorted(_FIGURES):
+        terminalreporter.write_line(f"{name}: {_FIGURES[name]}")
+    target = os.environ.get("HEARTH_RELIABILITY_FIGURES")
+    if target:
+        Path(target).write_text(json.dumps({"long": LONG, **dict(sorted(_FIGURES.items()))}, indent=2) + "\n")
