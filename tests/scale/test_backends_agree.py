@@ -1,0 +1,92 @@
+"""The database URL alone chooses the backend, and both backends give the same results:
+`analyze` writes a byte-identical report and `demo` the same action log on SQLite and on
+PostgreSQL, with PostgreSQL chosen through HEARTH_DATABASE_URL (no --db)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli.analyze import analyze
+from bot.cli.demo import demo
+from bot.db.models.core import Interaction, Question
+from bot.db.session import create_engine
+from tests.scale.conftest import REPO_ROOT, SHARED
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
+
+UBUNTU = SHARED / "benchmarks" / "ubuntu-irc-dev"
+SAMPLE_EXPORTS = REPO_ROOT / "bot" / "sample" / "data" / "exports"
+
+
+def _ubuntu_exports(count: int) -> list[Path]:
+    found = sorted(UBUNTU.glob("*.export.json"))[:count]
+    if len(found) < count:
+        pytest.skip(f"the shared benchmark exports are not in {UBUNTU.resolve()}")
+    return found
+
+
+def _sample_exports() -> list[Path]:
+    found = sorted(SAMPLE_EXPORTS.glob("*.json"))
+    assert found, f"the bundled sample is missing from {SAMPLE_EXPORTS}"
+    return found
+
+
+async def _stored_counts(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            questions = (await conn.execute(select(func.count()).select_from(Question))).scalar_one()
+            interactions = (await conn.execute(select(func.count()).select_from(Interaction))).scalar_one()
+    finally:
+        await engine.dispose()
+    return int(questions), int(interactions)
+
+
+async def _analyze_both(
+    exports: list[Path], pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[bytes, bytes, dict[str, object]]:
+    monkeypatch.chdir(tmp_path)  # a default hearth.db would appear here if the URL were ignored
+    monkeypatch.delenv("HEARTH_DATABASE_URL", raising=False)
+    sqlite_report, pg_report = tmp_path / "sqlite.json", tmp_path / "pg.json"
+    await analyze(exports, sqlite_report, str(tmp_path / "analyze.db"))
+    monkeypatch.setenv("HEARTH_DATABASE_URL", pg_url)
+    counts = await analyze(exports, pg_report, None)
+    assert not (tmp_path / "hearth.db").exists()
+    return sqlite_report.read_bytes(), pg_report.read_bytes(), counts
+
+
+async def test_analyze_report_is_byte_identical_on_both_backends_ubuntu(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite_bytes, pg_bytes, counts = await _analyze_both(_ubuntu_exports(2), pg_url, tmp_path, monkeypatch)
+    assert counts["questions"] and counts["interactions"]  # a report with something in it
+    assert pg_bytes == sqlite_bytes
+    # HEARTH_DATABASE_URL really chose PostgreSQL: the rows are there
+    assert await _stored_counts(pg_url) == (counts["questions"], counts["interactions"])
+
+
+async def test_analyze_report_is_byte_identical_on_both_backends_sample(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite_bytes, pg_bytes, counts = await _analyze_both(_sample_exports(), pg_url, tmp_path, monkeypatch)
+    assert int(str(counts["questions"])) > 50 and int(str(counts["interactions"])) > 500
+    assert pg_bytes == sqlite_bytes
+    assert await _stored_counts(pg_url) == (counts["questions"], counts["interactions"])
+
+
+async def test_demo_uses_the_database_url_and_logs_the_same_actions(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports = _ubuntu_exports(1)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HEARTH_DATABASE_URL", raising=False)
+    on_sqlite = await demo(exports, None, db=str(tmp_path / "demo.db"))
+    monkeypatch.setenv("HEARTH_DATABASE_URL", pg_url)
+    on_pg = await demo(exports, None)
+    assert on_sqlite.records, "the replay logged nothing"
+    assert on_pg.records == on_sqlite.records
+    questions, _ = await _stored_counts(pg_url)
+    assert questions == sum(1 for r in on_pg.records if r["kind"] == "question")
