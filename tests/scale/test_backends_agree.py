@@ -46,32 +46,43 @@ async def _stored_counts(url: str) -> tuple[int, int]:
 
 
 async def _analyze_both(
-    exports: list[Path], pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[bytes, bytes, dict[str, object]]:
+    runs: list[list[Path]], pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[bytes, bytes, dict[str, object]]]:
+    """Analyze each run (one server's exports) into one SQLite file, then through
+    HEARTH_DATABASE_URL into one PostgreSQL database; the two reports of each run."""
     monkeypatch.chdir(tmp_path)  # a default hearth.db would appear here if the URL were ignored
-    monkeypatch.delenv("HEARTH_DATABASE_URL", raising=False)
-    sqlite_report, pg_report = tmp_path / "sqlite.json", tmp_path / "pg.json"
-    await analyze(exports, sqlite_report, str(tmp_path / "analyze.db"))
-    monkeypatch.setenv("HEARTH_DATABASE_URL", pg_url)
-    counts = await analyze(exports, pg_report, None)
+    out = []
+    for i, exports in enumerate(runs):
+        monkeypatch.delenv("HEARTH_DATABASE_URL", raising=False)
+        sqlite_report, pg_report = tmp_path / f"sqlite-{i}.json", tmp_path / f"pg-{i}.json"
+        await analyze(exports, sqlite_report, str(tmp_path / "analyze.db"))
+        monkeypatch.setenv("HEARTH_DATABASE_URL", pg_url)
+        counts = await analyze(exports, pg_report, None)
+        out.append((sqlite_report.read_bytes(), pg_report.read_bytes(), counts))
     assert not (tmp_path / "hearth.db").exists()
-    return sqlite_report.read_bytes(), pg_report.read_bytes(), counts
+    return out
 
 
 async def test_analyze_report_is_byte_identical_on_both_backends_ubuntu(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sqlite_bytes, pg_bytes, counts = await _analyze_both(_ubuntu_exports(2), pg_url, tmp_path, monkeypatch)
-    assert counts["questions"] and counts["interactions"]  # a report with something in it
-    assert pg_bytes == sqlite_bytes
-    # HEARTH_DATABASE_URL really chose PostgreSQL: the rows are there
-    assert await _stored_counts(pg_url) == (counts["questions"], counts["interactions"])
+    """Two servers (each export is its own), analyzed one after the other into the same database."""
+    runs = await _analyze_both([[p] for p in _ubuntu_exports(2)], pg_url, tmp_path, monkeypatch)
+    for sqlite_bytes, pg_bytes, counts in runs:
+        assert counts["questions"] and counts["interactions"]  # a report with something in it
+        assert pg_bytes == sqlite_bytes
+    # HEARTH_DATABASE_URL really chose PostgreSQL: both servers' rows are there
+    questions = sum(int(str(c["questions"])) for _, _, c in runs)
+    interactions = sum(int(str(c["interactions"])) for _, _, c in runs)
+    assert await _stored_counts(pg_url) == (questions, interactions)
 
 
 async def test_analyze_report_is_byte_identical_on_both_backends_sample(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sqlite_bytes, pg_bytes, counts = await _analyze_both(_sample_exports(), pg_url, tmp_path, monkeypatch)
+    [(sqlite_bytes, pg_bytes, counts)] = await _analyze_both(
+        [_sample_exports()], pg_url, tmp_path, monkeypatch
+    )
     assert int(str(counts["questions"])) > 50 and int(str(counts["interactions"])) > 500
     assert pg_bytes == sqlite_bytes
     assert await _stored_counts(pg_url) == (counts["questions"], counts["interactions"])
