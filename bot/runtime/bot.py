@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.core.clock import Clock
-from bot.runtime.scheduler import Scheduler
+from bot.runtime.scheduler import DEFAULT_MISFIRE_GRACE_SECONDS, Scheduler
 from cogs.common.errors import HearthTree
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class RuntimeOptions:
     flush_seconds: float = 0.5
     backfill_days: int = 30
     backfill_on_join: bool = True
+    misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS
 
 
 def build_intents(*, message_content: bool) -> discord.Intents:
@@ -90,7 +91,7 @@ class HearthBot(commands.AutoShardedBot):
         self.services = services
         self.clock = clock
         self.settings = settings
-        self.scheduler = Scheduler()
+        self.scheduler = Scheduler(misfire_grace_seconds=settings.misfire_grace_seconds, ready=self.is_ready)
         self.loaded_extensions: list[str] = []
         self.skipped_extensions: list[str] = []
         self._closed = False

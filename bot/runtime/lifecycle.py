@@ -36,6 +36,7 @@ def runtime_options(settings: Settings, *, message_content: bool | None = None) 
         flush_seconds=float(settings.database.flush_seconds),
         backfill_days=discord_settings.backfill_days_on_join or 30,
         backfill_on_join=discord_settings.backfill_days_on_join > 0,
+        misfire_grace_seconds=settings.scheduler.misfire_grace_seconds,
     )
 
 

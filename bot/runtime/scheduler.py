@@ -3,6 +3,11 @@
 Jobs coalesce (a backlog of missed runs becomes one run), tolerate being late by a
 few minutes, and never overlap themselves. Errors in a job are logged, never raised
 into the scheduler, and counted so a test can assert there were none.
+
+A scheduled run waits for `ready()` (the bot's shards are connected and their guilds
+cached): a poll before that would claim a digest or a nudge and then find no channel to
+post it in, and a claimed action is never posted again. A run skipped this way simply
+happens at the next interval; `run_now` is not gated.
 """
 
 from __future__ import annotations
@@ -23,7 +28,12 @@ DEFAULT_MISFIRE_GRACE_SECONDS = 300
 class Scheduler:
     """Named interval jobs on the running event loop. Start it inside the loop (`setup_hook`)."""
 
-    def __init__(self, *, misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS) -> None:
+    def __init__(
+        self,
+        *,
+        misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS,
+        ready: Callable[[], bool] | None = None,
+    ) -> None:
         self._scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={
@@ -33,7 +43,9 @@ class Scheduler:
             },
         )
         self._jobs: dict[str, JobFn] = {}
+        self._ready = ready
         self.errors: list[BaseException] = []
+        self.skipped_not_ready = 0
         self._started = False
         self._stopped = False
 
@@ -64,7 +76,7 @@ class Scheduler:
         delay = seconds if first_run_in is None else max(first_run_in, 0.0)
         next_run = datetime.now(self._scheduler.timezone) + timedelta(seconds=delay)
         self._scheduler.add_job(
-            self._run_named,
+            self._run_scheduled,
             trigger="interval",
             seconds=seconds,
             args=(name,),
@@ -80,6 +92,13 @@ class Scheduler:
 
     async def run_now(self, name: str) -> None:
         """Run one job immediately (outside its schedule); used by commands and tests."""
+        await self._run_named(name)
+
+    async def _run_scheduled(self, name: str) -> None:
+        if self._ready is not None and not self._ready():
+            self.skipped_not_ready += 1
+            log.info("job %s skipped: not connected and ready yet", name)
+            return
         await self._run_named(name)
 
     async def _run_named(self, name: str) -> None:
