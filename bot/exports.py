@@ -187,7 +187,7 @@ class ExportReader:
                 yield MemberJoined(header.guild_id, author_id, created, is_bot=is_bot)
                 continue
             if mtype not in CHAT_TYPES:
-                self.stats.skipped[f"message type {mtype[:40]}"] += 1
+                self.stats.skipped[f"message type {printable(mtype[:40])}"] += 1
                 continue
             try:
                 event = self._message(raw, message_id, author, author_id, is_bot, created, kind, owner)
@@ -277,6 +277,12 @@ class ExportReader:
                     user_is_bot=bool(user.get("isBot", False)),
                     message_author_id=message.author_id,
                 )
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: control and format characters (escape sequences,
+    right-to-left overrides) are shown as `\\uXXXX` instead of acting on the terminal."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def _display_name(author: dict[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.db.session import database_url
-from bot.exports import ExportError, ExportReader
+from bot.exports import ExportError, ExportReader, printable
 
 
 class CliError(Exception):
@@ -39,7 +39,7 @@ def open_exports(paths: Sequence[Path]) -> list[ExportReader]:
             raise CliError(str(exc)) from exc
     guilds = {r.header.guild_id for r in readers}
     if len(guilds) > 1:
-        names = ", ".join(sorted({f"{r.header.guild_name} ({r.header.guild_id})" for r in readers}))
+        names = ", ".join(sorted({f"{printable(r.header.guild_name)} ({r.header.guild_id})" for r in readers}))
         raise CliError(f"these exports come from different servers ({names}); analyze one server at a time")
     return readers
 
