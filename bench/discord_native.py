@@ -158,9 +158,9 @@ def _episode_truth(episode: list[Posted], explicit_ids: set[int], truth: Truth) 
             if p.author.id != asker:
                 truth.intended[p.id] = asker
             else:
-                truth.intended[p.id] = helper  # the asker's follow-up or thanks goes to the last helper
+                truth.intended[p.id] = helper  # the asker's follow-up or thanks goes to the one who answered
         if p.author.id != asker:
-            helper = p.author.id
+            helper = helper or p.author.id
             first_response = first_response or p.id
         elif helper is not None and any(p.data["content"] == t.format(name=n) for t in P.THANKS_TEMPLATES
                                         for n in _names(episode, helper)):

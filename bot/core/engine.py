@@ -215,6 +215,9 @@ class Engine:
             facts.append(new_question.to_fact())
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
+        addressed = [t for t in targets if t.kind != "inferred"]
+        if new_question is None and addressed and not msg.asks and text.is_thanks(ev.content):
+            facts.extend(self._thanked(msg, addressed, ev.created_at))
         self._remember(flow, msg)
         return facts
 
@@ -249,10 +252,10 @@ class Engine:
             qmsg = self._index.get(state.message_id)
             if qmsg is not None:
                 qmsg.answered = True
-        elif state.status == "answered" and text.is_thanks(content) and any(
-            t in state.responders for t in msg.targets
+        elif state.status == "answered" and text.is_thanks(content) and (
+            any(t in state.responders for t in msg.targets) or not msg.targets
         ):
-            changed = state.resolve(msg.author_id, when)
+            changed = state.resolve(msg.author_id, when)  # thanks to a responder, or to nobody in particular
         return [state.to_fact()] if changed else []
 
     # ----------------------------------------------------------------- other events
@@ -312,6 +315,8 @@ class Engine:
         if ev.emoji in RESOLVE_EMOJI:
             qid = ev.message_id if ev.message_id in self._questions else (msg.question_id if msg else None)
             state = self._questions.get(qid) if qid is not None else None
+            if (state is None or state.asker_id != ev.user_id) and msg is not None and author != ev.user_id:
+                state = self._unresolved_question_of(ev.user_id, msg)  # the asker ticks an answer nobody linked
             if state is not None and state.asker_id == ev.user_id and state.status != "resolved":
                 if author != state.asker_id:
                     state.add_response(ev.message_id, author, ev.at)
@@ -319,6 +324,28 @@ class Engine:
                     state.resolve(ev.user_id, ev.at)
                     facts.append(state.to_fact())
         return facts
+
+    def _thanked(self, msg: Msg, targets: list[Target], when: datetime) -> list[Fact]:
+        """The author thanks someone by name, reply or mention outside their question's conversation:
+        that member answered the author's latest unresolved question in this channel."""
+        state = self._unresolved_question_of(msg.author_id, msg)
+        helper = next((t for t in targets if t.message_id is not None), None)
+        if state is None or helper is None or helper.message_id is None:
+            return []
+        changed = state.add_response(helper.message_id, helper.user_id, when)
+        changed = state.resolve(msg.author_id, when) or changed
+        return [state.to_fact()] if changed else []
+
+    def _unresolved_question_of(self, asker: int, before: Msg) -> QuestionState | None:
+        """`asker`'s latest question in `before`'s channel window, asked before it and not yet resolved."""
+        flow = self._flows.get(before.channel_id)
+        if flow is None:
+            return None
+        for msg in flow.recent():
+            if msg.author_id == asker and msg.is_question and msg.ts <= before.ts:
+                state = self._questions.get(msg.message_id)
+                return state if state is not None and state.status != "resolved" else None
+        return None
 
     def _on_thread(self, ev: ThreadCreated) -> list[Fact]:
         root = ev.thread_id if ev.thread_id in self._index or ev.is_forum_post else None

@@ -154,3 +154,35 @@ def test_a_thread_started_from_a_question_keeps_the_question_as_its_root() -> No
     assert chat.question(follow) is None  # the owner's first line in the thread follows up the question
     state = chat.question(q)
     assert state is not None and state.status == "answered" and state.first_response_message_id == answer
+
+
+def test_the_askers_check_mark_on_an_answer_nobody_linked_resolves_the_question() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "how do I sidechain the bass in ableton?")
+    chat.send(CAROL, "good morning everyone", seconds=900)
+    late = chat.send(BOB, "put a compressor on the bass keyed from the kick", seconds=1800)
+    assert chat.question(q).status == "open"  # type: ignore[union-attr]
+    chat.feed(ReactionAdded(GUILD, CHANNEL, late, ALICE, "✅", chat.at + timedelta(seconds=60), message_author_id=BOB))
+    state = chat.question(q)
+    assert state is not None and state.status == "resolved" and state.first_response_message_id == late
+    assert state.responder_ids == (BOB,)
+
+
+def test_thanks_by_mention_credits_the_helper_with_the_askers_question() -> None:
+    chat = Chat()
+    q = chat.send(ALICE, "how do I find what is filling my disk?")
+    chat.send(CAROL, "coffee time", seconds=1200)
+    tip = chat.send(BOB, "ncdu / is the quickest way", seconds=1500)
+    chat.send(ALICE, "<@2> thanks, that was it", mentions=(BOB,), seconds=60)
+    state = chat.question(q)
+    assert state is not None and state.status == "resolved" and state.first_response_message_id == tip
+
+
+def test_a_forum_post_owner_thanking_nobody_in_particular_resolves_the_post() -> None:
+    chat = Chat()
+    kw: dict[str, Any] = {"channel_id": 600, "channel_kind": "forum_post", "parent_channel_id": 60, "thread_owner_id": ALICE}
+    starter = chat.send(ALICE, "I'm trying to fix stringing with PETG, what am I missing?", is_thread_starter=True, **kw)
+    chat.send(BOB, "dry the filament and lower the nozzle temp", **kw)
+    chat.send(ALICE, "thank you so much, fixed it", **kw)
+    state = chat.question(starter)
+    assert state is not None and state.status == "resolved" and state.resolved_by == ALICE
