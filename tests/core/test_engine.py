@@ -1,6 +1,5 @@
 """Engine state: questions through their life, privacy rules, restarts, speed."""
 
-import time
 from datetime import timedelta
 
 from bot.core.clock import FakeClock
@@ -163,7 +162,8 @@ def test_old_questions_age_out() -> None:
     assert engine.question(1) is None
 
 
-def test_replay_speed_and_bounded_memory() -> None:
+def test_long_replay_keeps_memory_bounded() -> None:
+    """Speed is measured in bench/ (BENCHMARKS.md), not here: only the bounded window is checked."""
     clock = FakeClock(T0)
     engine = Engine(clock)
     texts = ["how do I fix grub?", "<@2> try boot-repair", "ok thanks", "lol", "bob: check dmesg", "anyone here?"]
@@ -173,11 +173,9 @@ def test_replay_speed_and_bounded_memory() -> None:
                        mentions=(2,) if i % 6 == 1 else (), author_name=f"user{i % 13}")
         for i in range(n)
     ]
-    start = time.perf_counter()
     for ev in events:
         engine.handle(ev)
-    rate = n / (time.perf_counter() - start)
-    assert rate > 20_000, rate
+    assert engine._flows
     assert all(len(f.messages) <= engine._params.window_messages for f in engine._flows.values())
 
 
