@@ -7,7 +7,7 @@ frozen rows, never ORM objects.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from bot.core.facts import QuestionFact
 from bot.core.nudges import NudgeAction, NudgeLadderAction
 from bot.db.models.core import GuildSettings, Question, QuestionResponder
 from bot.db.models.nudges import Helper, Nudge, NudgeTarget
+from bot.db.repos.questions import question_fact
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,26 +119,6 @@ async def save_nudge_settings(session: AsyncSession, guild_id: int, values: dict
 # --- the ladder -----------------------------------------------------------------
 
 
-def _question_fact(q: Question, responders: Sequence[int]) -> QuestionFact:
-    return QuestionFact(
-        guild_id=q.guild_id,
-        channel_id=q.channel_id,
-        message_id=q.message_id,
-        asker_id=q.asker_id,
-        asked_at=q.asked_at,
-        status=q.status,  # type: ignore[arg-type]
-        snippet=q.snippet,
-        topics=tuple(q.topics or ()),
-        first_response_message_id=q.first_response_message_id,
-        first_response_at=q.first_response_at,
-        responder_ids=tuple(responders),
-        resolved_at=q.resolved_at,
-        resolved_by=q.resolved_by,
-        parent_channel_id=q.parent_channel_id,
-        source=q.source,  # type: ignore[arg-type]
-    )
-
-
 async def guilds_with_open_questions(session: AsyncSession, since: datetime) -> list[int]:
     stmt = (
         select(Question.guild_id)
@@ -169,7 +150,7 @@ async def open_questions_between(
     )
     for qid, uid in rows.all():
         responders[qid].append(uid)
-    return [_question_fact(q, responders[q.message_id]) for q in questions]
+    return [question_fact(q, responders[q.message_id]) for q in questions]
 
 
 async def sent_steps(session: AsyncSession, question_ids: Iterable[int]) -> dict[int, set[str]]:

@@ -14,7 +14,8 @@ from bot.db.models.core import Message, Question, QuestionResponder
 from bot.db.repos import IN_CHUNK
 
 
-def _fact(row: Question, responders: Sequence[int]) -> QuestionFact:
+def question_fact(row: Question, responders: Sequence[int]) -> QuestionFact:
+    """A stored question as the engine's fact."""
     return QuestionFact(
         guild_id=row.guild_id,
         channel_id=row.channel_id,
@@ -51,7 +52,7 @@ async def _responders(session: AsyncSession, ids: Sequence[int]) -> dict[int, li
 async def _facts(session: AsyncSession, rows: Iterable[Question]) -> list[QuestionFact]:
     questions = list(rows)
     responders = await _responders(session, [q.message_id for q in questions])
-    return [_fact(q, responders.get(q.message_id, ())) for q in questions]
+    return [question_fact(q, responders.get(q.message_id, ())) for q in questions]
 
 
 def _open_filter(guild_id: int, channel_id: int | None) -> list[Any]:
