@@ -151,7 +151,7 @@ class HearthBot(commands.AutoShardedBot):
             return
         self._closed = True
         self._flusher.cancel()
-        self.scheduler.shutdown()
+        await self.scheduler.stop()  # a poll in progress posts what it claimed before we disconnect
         try:
             await super().close()
         finally:

@@ -8,10 +8,15 @@ A scheduled run waits for `ready()` (the bot's shards are connected and their gu
 cached): a poll before that would claim a digest or a nudge and then find no channel to
 post it in, and a claimed action is never posted again. A run skipped this way simply
 happens at the next interval; `run_now` is not gated.
+
+`stop()` lets a run in progress finish (within a time limit) instead of leaving it to be
+cancelled when the loop closes: a poll cancelled between its claim and its post would
+leave a claimed action that is never posted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -46,6 +51,7 @@ class Scheduler:
         self._ready = ready
         self.errors: list[BaseException] = []
         self.skipped_not_ready = 0
+        self._running: set[asyncio.Task[object]] = set()
         self._started = False
         self._stopped = False
 
@@ -105,11 +111,17 @@ class Scheduler:
         fn = self._jobs.get(name)
         if fn is None:
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             await fn()
         except Exception as error:
             self.errors.append(error)
             log.exception("scheduled job %s failed", name)
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     def start(self) -> None:
         if not self._started:
@@ -120,3 +132,17 @@ class Scheduler:
         if self._started and not self._stopped:
             self._stopped = True
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Start no more runs, wait up to `grace_seconds` for the runs in progress, then shut
+        down (APScheduler's shutdown cancels coroutine jobs still running)."""
+        if self.running:
+            self._scheduler.pause()
+            current = asyncio.current_task()
+            running = [t for t in self._running if t is not current and not t.done()]
+            if running:
+                log.info("waiting for %d scheduled job(s) to finish", len(running))
+                _, pending = await asyncio.wait(running, timeout=grace_seconds)
+                if pending:
+                    log.warning("%d scheduled job(s) still running after %.0f s", len(pending), grace_seconds)
+        self.shutdown()

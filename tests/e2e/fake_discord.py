@@ -87,8 +87,11 @@ class FakeDiscord:
         """Another guild the bot is in, owned by `owner`; with `shard=(id, count)` its id is
         picked so that Discord would put it on that shard."""
         guild_id = self.ids.next()
-        while shard is not None and shard_of(guild_id, shard[1]) != shard[0]:
-            guild_id = self.ids.next()
+        if shard is not None:  # move the id's timestamp (the bits the shard formula reads) forward
+            millis = guild_id >> 22
+            millis += (shard[0] - millis % shard[1]) % shard[1]
+            guild_id = (millis << 22) | (guild_id & 0x3FFFFF)
+            assert shard_of(guild_id, shard[1]) == shard[0]
         guild = FakeGuild(guild_id, name, self.owner.id)
         guild.roles = [role(guild.id, "@everyone", MEMBER_PERMS)]
         for user in (self.owner, self.bot_user):

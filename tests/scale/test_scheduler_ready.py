@@ -33,3 +33,20 @@ async def test_scheduled_runs_wait_for_ready_and_run_now_does_not() -> None:
         assert scheduler.errors == []
     finally:
         scheduler.shutdown()
+
+
+async def test_stop_lets_a_run_in_progress_finish() -> None:
+    started, finished = asyncio.Event(), []
+
+    async def slow_poll() -> None:
+        started.set()
+        await asyncio.sleep(0.3)  # between a claim and its post
+        finished.append("posted")
+
+    scheduler = Scheduler()
+    scheduler.start()
+    scheduler.add_interval("poll", slow_poll, seconds=60, first_run_in=0)
+    await asyncio.wait_for(started.wait(), 5)
+    await scheduler.stop(grace_seconds=5)
+    assert finished == ["posted"]
+    assert not scheduler.running

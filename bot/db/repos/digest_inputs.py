@@ -16,6 +16,7 @@ from bot.core.digest import OpenQuestion, WeekWindow
 from bot.core.safety import jump_url
 from bot.db.models.core import Interaction, Member, Message, Question, QuestionResponder
 from bot.db.models.digests import DigestPairFirst, DigestPairProgress
+from bot.db.repos import sql_later
 
 REFRESH_MARGIN = timedelta(minutes=10)
 TIE_EDGES_LIMIT = 30_000  # the strongest ties of the week make the bridge graph
@@ -133,11 +134,13 @@ async def refresh_pair_firsts(session: AsyncSession, guild_id: int, until: datet
         },
     )
     result = await session.execute(stmt)
-    if progress is None:
-        session.add(DigestPairProgress(guild_id=guild_id, through_at=until))
-    else:
-        progress.through_at = until
-    await session.flush()
+    # an upsert, not an ORM add: another bot process may be refreshing the same server now
+    mark = _dialect_insert(session, DigestPairProgress.__table__).values(guild_id=guild_id, through_at=until)
+    mark = mark.on_conflict_do_update(
+        index_elements=["guild_id"],
+        set_={"through_at": sql_later(DigestPairProgress.__table__.c.through_at, mark.excluded.through_at)},
+    )
+    await session.execute(mark)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
