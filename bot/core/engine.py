@@ -215,9 +215,10 @@ class Engine:
             facts.append(new_question.to_fact())
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
-        addressed = [t for t in targets if t.kind != "inferred"]
-        if new_question is None and addressed and not msg.asks and text.is_thanks(ev.content):
-            facts.extend(self._thanked(msg, addressed, ev.created_at))
+        if targets and new_question is None and not msg.asks and text.is_thanks(ev.content):
+            addressed = [t for t in targets if t.kind != "inferred"]
+            if addressed:
+                facts.extend(self._thanked(msg, addressed, ev.created_at))
         self._remember(flow, msg)
         return facts
 

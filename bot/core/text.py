@@ -111,6 +111,8 @@ def is_acknowledgement(content: str) -> bool:
 
 def is_thanks(content: str) -> bool:
     """Gratitude or success words that resolve a question when the asker says them."""
+    if _THANKS.search(content) is None:  # cheap first: the words must be there at all
+        return False
     prose = strip_leading_address(content)
     return len(prose) <= 160 and _THANKS.search(prose) is not None
 
