@@ -8,6 +8,7 @@ from statistics import median
 from typing import Any
 
 from bot.cli.demo_seed import Community
+from bot.exports import printable
 
 _KIND_LABELS = {
     "nudge": "helper nudges",
@@ -118,4 +119,5 @@ def tell(
             timeline.append(_action_line(record, community))
     if timeline:
         lines += ["", "A few moments from the replay:", *timeline]
-    return "\n".join(lines)
+    # names and channel names come from the export: nothing in them may act on the terminal
+    return "\n".join(printable(line) for line in lines)

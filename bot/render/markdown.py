@@ -1,7 +1,7 @@
 """The digest as text: titled sections of short lines, shared by the Markdown file and the embeds.
 
-Member names are shown with their mentions made inert; a member without a known name is
-shown by id, never as a live mention.
+Member names are shown with their mentions and markdown made inert (a name cannot become a
+link or a heading); a member without a known name is shown by id, never as a live mention.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot.core.digest import WeekDigest, zone
 from bot.core.digest_text import format_delta, format_value
-from bot.core.safety import neutralize_mentions, one_line, truncate
+from bot.core.safety import escape_markdown, neutralize_mentions, one_line, truncate
 
 Names = Mapping[int, str]
 Section = tuple[str, list[str]]
@@ -22,7 +22,7 @@ def member_name(user_id: int, names: Names | None) -> str:
     name = (names or {}).get(user_id)
     if not name:
         return f"member {user_id}"
-    return neutralize_mentions(truncate(one_line(name), NAME_CHARS))
+    return neutralize_mentions(escape_markdown(truncate(one_line(name), NAME_CHARS)))
 
 
 def title(digest: WeekDigest) -> str:

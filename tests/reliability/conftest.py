@@ -32,7 +32,7 @@ class Figures:
         return _FIGURES[name]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def figures() -> Figures:
     return Figures()
 

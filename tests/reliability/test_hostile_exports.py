@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.__main__ import main
@@ -227,7 +227,7 @@ JSON_VALUES = st.recursive(
 FIELDS = ("id", "type", "timestamp", "content", "author", "reactions", "mentions", "reference")
 
 
-@settings(max_examples=scaled(150, 2000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=scaled(150, 2000), deadline=None)
 @given(
     mutations=st.lists(
         st.tuples(st.integers(0, 23), st.sampled_from(FIELDS), JSON_VALUES | st.just(...)), min_size=1, max_size=4
