@@ -187,7 +187,7 @@ class DigestCog(commands.Cog):
     async def poll(self) -> int:
         """Post every digest due for the servers this process owns; returns how many were posted."""
         posted = 0
-        for action in await self.service.claim_due(self.bot.clock.now(), self.bot.owns_guild):
+        for action in await self.service.claim_due(self.bot.clock.now(), self.bot.serves_guild):
             if await self.deliver(action) is not None:
                 posted += 1
         return posted

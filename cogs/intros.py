@@ -292,7 +292,7 @@ class IntroCog(commands.Cog):
 
     async def poll(self) -> int:
         """Deliver everything due that this process owns; returns how many were delivered."""
-        actions = await self.service.due(self.bot.clock.now(), self.bot.owns_guild)
+        actions = await self.service.due(self.bot.clock.now(), self.bot.serves_guild)
         return await self.deliver_all(actions)
 
     async def deliver_all(self, actions: Sequence[IntroDue]) -> int:

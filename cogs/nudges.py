@@ -307,7 +307,7 @@ class NudgeCog(commands.Cog):
 
     async def poll(self) -> int:
         """Post every due step this process owns; returns how many were posted."""
-        actions = await self.service.take_due(self.bot.clock.now(), self.bot.owns_guild)
+        actions = await self.service.take_due(self.bot.clock.now(), self.bot.serves_guild)
         posted = 0
         for action in actions:
             if await self.deliver(action):

@@ -110,6 +110,15 @@ class HearthBot(commands.AutoShardedBot):
         ids = self.shard_ids
         return ids is None or shard in ids
 
+    def serves_guild(self, guild_id: int) -> bool:
+        """What the pollers schedule for: a guild on this process's shards that is in the cache
+        and available now. A guild in an outage is left for a later poll (its digest is then
+        posted late) instead of being claimed and found to have no channel to post in."""
+        if not self.owns_guild(guild_id):
+            return False
+        guild = self.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
+
     def poll_seconds(self) -> float:
         """How often feature cogs poll their `due()` (seconds)."""
         return self.settings.poll_seconds
