@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot.cli import analyze, demo, digest, generate, run
 from bot.cli.common import CliError
 from bot.config import ConfigError
+from bot.runtime.log_privacy import keep_bodies_out_of_logs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    keep_bodies_out_of_logs()
     try:
         return int(args.func(args))
     except (CliError, ConfigError) as exc:

@@ -11,6 +11,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.core.clock import Clock
+from bot.runtime.log_privacy import keep_bodies_out_of_logs
 from bot.runtime.scheduler import DEFAULT_MISFIRE_GRACE_SECONDS, Scheduler
 from cogs.common.errors import HearthTree
 
@@ -88,6 +89,7 @@ class HearthBot(commands.AutoShardedBot):
         if settings.shard_ids is not None:
             kwargs.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(**kwargs)
+        keep_bodies_out_of_logs()
         self.services = services
         self.clock = clock
         self.settings = settings
