@@ -17,12 +17,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.session import create_engine, database_url
 
 INITIAL_REVISION = "0001"
+# PostgreSQL advisory lock held while migrating: bot processes starting together against one
+# database take turns (the first migrates, the others then find nothing to do).
+MIGRATION_LOCK_KEY = 0x4865_6172_7468  # "Hearth"
 
 
 def migrations_dir() -> Path:
@@ -58,6 +62,8 @@ async def _run_on(engine: AsyncEngine, action: str, revision: str) -> None:
             # cascade into child rows. The pragma only applies outside a transaction.
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
+            if engine.dialect.name == "postgresql":  # held until this transaction commits
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             await conn.run_sync(_run, action, revision)
             await conn.commit()
             if sqlite:
