@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, QuestionFact
+from bot.db.session import create_engine
 from bot.db.writer import BatchedWriter
 from bot.runtime.lifecycle import build_services
 from bot.services.settings import SettingsChange
@@ -155,6 +159,29 @@ def start_bot(tmp: Path, name: str, port: int, url: str, shard_ids: list[int]) -
             stderr=subprocess.STDOUT,
         )
     return BotProcess(name, token, shard_ids, process, log_path)
+
+
+async def wait_for_schema(url: str, bots: list[BotProcess], within: float = 90.0) -> None:
+    """Until the bot processes (started on an empty database) have migrated it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    engine = create_engine(url)
+    try:
+        while True:
+            for bot in bots:
+                if bot.process.poll() is not None:
+                    raise AssertionError(f"{bot.name} exited with {bot.process.returncode}:\n{bot.log()}")
+            try:
+                async with engine.connect() as conn:
+                    if (await conn.execute(text("SELECT version_num FROM alembic_version"))).first():
+                        return
+            except ProgrammingError:
+                pass  # no alembic_version table yet
+            if loop.time() > deadline:
+                raise AssertionError("the bot processes did not migrate the database in time")
+            await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
 
 
 def posts_to(fake: FakeDiscord, channel_id: int) -> list[Call]:

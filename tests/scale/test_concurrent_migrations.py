@@ -15,7 +15,13 @@ from sqlalchemy import text
 from bot.db.session import create_engine
 from tests.scale.conftest import REPO_ROOT
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.timeout(120),
+    # the two-shard test starts its processes on an empty database, which covers this in CI
+    pytest.mark.skipif(os.environ.get("HEARTH_LONG_TESTS") != "1", reason="long variant: make test-long"),
+]
 
 PROCESSES = 3
 

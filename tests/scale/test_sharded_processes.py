@@ -28,6 +28,7 @@ from tests.scale.sharded_world import (
     seed,
     start_bot,
     wait_for_posts,
+    wait_for_schema,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
@@ -45,12 +46,14 @@ async def _run_two(
     fake: FakeDiscord, pg_url: str, tmp_path: Path, shard_ids: tuple[list[int], list[int]]
 ) -> tuple[list[GuildPlan], list[BotProcess]]:
     plans = build_world(fake)
-    await seed(pg_url, fake, plans)
+    # both processes start on an empty database and migrate it at once (one waits for the other)
     bots = [
         start_bot(tmp_path, name, fake.port, pg_url, ids)
         for name, ids in zip(("first", "second"), shard_ids, strict=True)
     ]
     try:
+        await wait_for_schema(pg_url, bots)
+        await seed(pg_url, fake, plans)
         await wait_for_posts(fake, plans, bots)
         await asyncio.sleep(POLL_SECONDS + 1.5)  # one more poll of each: nothing is posted twice
     finally:
