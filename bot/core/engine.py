@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.core import text
+from bot.core import resolution, text
 from bot.core.clock import Clock
 from bot.core.events import (
     AnswerMarked,
@@ -36,6 +36,7 @@ from bot.core.inference import (
     target_message,
 )
 from bot.core.questions import RESOLVE_EMOJI, QuestionState, looks_like_question
+from bot.core.resolution import latest_unresolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +216,11 @@ class Engine:
             facts.append(new_question.to_fact())
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
-        if targets and new_question is None and not msg.asks and text.is_thanks(ev.content):
-            addressed = [t for t in targets if t.kind != "inferred"]
-            if addressed:
-                facts.extend(self._thanked(msg, addressed, ev.created_at))
+        addressed = [t for t in targets if t.kind != "inferred"] if new_question is None and not msg.asks else []
+        if addressed and text.is_thanks(ev.content):
+            state = latest_unresolved(flow, self._questions, author, msg)
+            if resolution.thanked(state, addressed, author, ev.created_at) and state is not None:
+                facts.append(state.to_fact())
         self._remember(flow, msg)
         return facts
 
@@ -313,40 +315,14 @@ class Engine:
         if author != ev.user_id and self._counts(author, rules) and not repeat:
             facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, ev.user_id, author,
                                          ev.message_id, "reaction", ev.at))
-        if ev.emoji in RESOLVE_EMOJI:
+        if ev.emoji in RESOLVE_EMOJI:  # on the question, a response, or an answer nothing linked
             qid = ev.message_id if ev.message_id in self._questions else (msg.question_id if msg else None)
             state = self._questions.get(qid) if qid is not None else None
             if (state is None or state.asker_id != ev.user_id) and msg is not None and author != ev.user_id:
-                state = self._unresolved_question_of(ev.user_id, msg)  # the asker ticks an answer nobody linked
-            if state is not None and state.asker_id == ev.user_id and state.status != "resolved":
-                if author != state.asker_id:
-                    state.add_response(ev.message_id, author, ev.at)
-                if state.status == "answered":
-                    state.resolve(ev.user_id, ev.at)
-                    facts.append(state.to_fact())
+                state = latest_unresolved(self._flows.get(msg.channel_id), self._questions, ev.user_id, msg)
+            if resolution.checked(state, ev.user_id, ev.message_id, author, ev.at) and state is not None:
+                facts.append(state.to_fact())
         return facts
-
-    def _thanked(self, msg: Msg, targets: list[Target], when: datetime) -> list[Fact]:
-        """The author thanks someone by name, reply or mention outside their question's conversation:
-        that member answered the author's latest unresolved question in this channel."""
-        state = self._unresolved_question_of(msg.author_id, msg)
-        helper = next((t for t in targets if t.message_id is not None), None)
-        if state is None or helper is None or helper.message_id is None:
-            return []
-        changed = state.add_response(helper.message_id, helper.user_id, when)
-        changed = state.resolve(msg.author_id, when) or changed
-        return [state.to_fact()] if changed else []
-
-    def _unresolved_question_of(self, asker: int, before: Msg) -> QuestionState | None:
-        """`asker`'s latest question in `before`'s channel window, asked before it and not yet resolved."""
-        flow = self._flows.get(before.channel_id)
-        if flow is None:
-            return None
-        for msg in flow.recent():
-            if msg.author_id == asker and msg.is_question and msg.ts <= before.ts:
-                state = self._questions.get(msg.message_id)
-                return state if state is not None and state.status != "resolved" else None
-        return None
 
     def _on_thread(self, ev: ThreadCreated) -> list[Fact]:
         root = ev.thread_id if ev.thread_id in self._index or ev.is_forum_post else None
