@@ -80,7 +80,7 @@ def _wait_for_progress(proc: subprocess.Popen[bytes], db: Path, before: int, dea
     raise AssertionError("analyze made no progress in time")
 
 
-@pytest.mark.timeout(900 if LONG else 240)
+@pytest.mark.timeout(2400 if LONG else 300)
 def test_sigkill_during_analyze_loses_nothing(tmp_path: Path, figures: Figures) -> None:
     exports = write_community(CONFIG, tmp_path / "community")
     reference = tmp_path / "reference.json"
