@@ -37,6 +37,7 @@ MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _IN_CHUNK = 500
+_STEP = 500  # facts reduced, or rows built, between two returns to the event loop
 # these facts' fields are exactly their table's columns
 _MESSAGE_FIELDS = tuple(f.name for f in fields(MessageFact))
 _INTERACTION_FIELDS = tuple(f.name for f in fields(InteractionFact))
@@ -147,6 +148,7 @@ class BatchedWriter:
         batch_size: int = 2000,
         on_commit: OnCommit | None = None,
         max_retries: int = 5,
+        max_pending: int | None = None,
     ) -> None:
         self._engine = engine
         self._batch_size = batch_size
@@ -155,6 +157,8 @@ class BatchedWriter:
         self._buffer: list[Fact] = []
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
+        self._background: asyncio.Task[None] | None = None
+        self._max_pending = max_pending if max_pending is not None else 4 * batch_size
         self._closed = False
         self._compiled: dict[tuple[int, tuple[str, ...]], tuple[str, list[tuple[str, Any]], Any]] = {}
         self._statements: dict[str, Any] = {}
@@ -165,11 +169,42 @@ class BatchedWriter:
         return len(self._buffer)
 
     async def write(self, facts: Iterable[Fact]) -> None:
+        """Buffer `facts`; a full batch is written before this returns (replays, backfill)."""
         if self._closed:
             raise RuntimeError("writer is closed")
         self._buffer.extend(facts)
         if len(self._buffer) >= self._batch_size:
             await self.flush()
+
+    def append(self, facts: Iterable[Fact]) -> None:
+        """Buffer `facts` without waiting for the database (the live path: a message handler
+        never waits for a write). A full batch starts a flush in a background task; the
+        periodic `flush()` writes the rest."""
+        if self._closed:
+            raise RuntimeError("writer is closed")
+        self._buffer.extend(facts)
+        if len(self._buffer) >= self._batch_size:
+            self._flush_soon()
+
+    async def write_behind(self, facts: Iterable[Fact]) -> None:
+        """Buffer `facts` and let full batches be written in the background while the caller
+        goes on producing (a bulk replay overlaps its CPU work with the database's). Waits only
+        when `max_pending` facts are buffered, so memory stays bounded."""
+        self.append(facts)
+        if len(self._buffer) >= self._max_pending:
+            await self.flush()
+        else:
+            await asyncio.sleep(0)  # let a running background flush take its next step
+
+    def _flush_soon(self) -> None:
+        if self._background is None or self._background.done():
+            self._background = asyncio.create_task(self._flush_logged(), name="hearth-writer-flush")
+
+    async def _flush_logged(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("background write failed; %d facts kept for the next flush", self.pending)
 
     async def flush(self) -> None:
         async with self._lock:
@@ -201,6 +236,9 @@ class BatchedWriter:
             except asyncio.CancelledError:
                 if not timer.cancelled():
                     raise
+        background, self._background = self._background, None
+        if background is not None:
+            await background  # it logs its own failure; the flush below retries what it kept
         await self.flush()
 
     async def _run_timer(self, interval: float) -> None:
@@ -229,8 +267,11 @@ class BatchedWriter:
 
     async def _write_batch(self, facts: Sequence[Fact]) -> None:
         reduced = _Batch()
-        for fact in facts:
-            reduced.add(fact)
+        add = reduced.add
+        for start in range(0, len(facts), _STEP):
+            for fact in facts[start : start + _STEP]:
+                add(fact)
+            await asyncio.sleep(0)  # a live bot handles its messages between the steps
         attempt = 0
         while True:
             try:
@@ -266,10 +307,13 @@ class BatchedWriter:
             plan = (compiled.string, list(zip(order, processors, strict=True)), stmt)
             self._compiled[cache_key] = plan
         sql, columns, _ = plan
-        params = [
-            tuple(row[name] if proc is None else proc(row[name]) for name, proc in columns) for row in rows
-        ]
-        await conn.exec_driver_sql(sql, params)
+        # built and sent in steps: the event loop runs other work while SQLite writes a step
+        for start in range(0, len(rows), _STEP):
+            params = [
+                tuple([row[name] if proc is None else proc(row[name]) for name, proc in columns])
+                for row in rows[start : start + _STEP]
+            ]
+            await conn.exec_driver_sql(sql, params)
 
     def _insert(self, table: Table) -> Any:
         if self._engine.dialect.name == "postgresql":
@@ -358,11 +402,13 @@ def _utc_text(value: datetime | None) -> str | None:
     """The text SQLAlchemy stores for a UTCDateTime on SQLite ("YYYY-MM-DD HH:MM:SS.ffffff", UTC)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTCDateTime column")
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    zone = value.tzinfo
+    if zone is not UTC:
+        if zone is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
 
 def _sqlite_processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:

@@ -53,9 +53,11 @@ class EventPipeline:
         self.rules = rules
 
     async def handle(self, event: Event) -> list[Fact]:
+        """The live path: decide, buffer the facts and return; the writer's background flush
+        and the periodic `flush()` write them (a handler never waits for the database)."""
         facts = self.engine.handle(event)
         if facts:
-            await self.writer.write(facts)
+            self.writer.append(facts)
         return facts
 
     async def handle_many(self, events: Iterable[Event]) -> int:
