@@ -74,7 +74,7 @@ async def _replay(tmp: Path, name: str, servers: list[tuple[list[Path], Path]], 
         weeks = sorted({week_key_of(event_time(e)) for r in a_readers for e in r.events()})
         digests = {w: (await services.digests.build(guild_a, w)).figures() for w in weeks}
         page = await services.questions.open_page(guild_a, 0)
-        opened = [(q.channel_id, q.message_id, q.status) for q in page.items]
+        opened = [(q.channel_id, q.message_id, str(q.status)) for q in page.items]
         channels_a = {r.header.channel_id for r in a_readers}
         report = tmp / f"{name}-report.json"
         await write_report(services.sessionmaker, guild_a, channels_a, report, summary={"server": "A"})
