@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,10 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.events import Event, MessageDeleted
+from bot.core.facts import QuestionFact
 from bot.db.repos import members as member_repo
 from bot.db.repos import privacy as privacy_repo
 
 OnChange = Callable[[int], Awaitable[Any]]
+
+
+class EngineLike(Protocol):
+    def question(self, message_id: int) -> QuestionFact | None: ...
+    def restore(self, questions: Iterable[QuestionFact], recent: Iterable[Any] = ()) -> None: ...
 
 
 class PipelineLike(Protocol):
@@ -109,6 +115,7 @@ class PrivacyService:
                         deleted_at=now,
                     )
                 )
+            await self._forget_in_engine(guild_id, user_id, now)
             await self._pipeline.flush()
         async with self._sessionmaker() as session:
             was_opted_out = user_id in await member_repo.opted_out_ids(session, guild_id)
@@ -120,6 +127,23 @@ class PrivacyService:
         if self._on_change is not None:
             await self._on_change(guild_id)
         return DeletionReport(rows_by_table={k: v for k, v in counts.items() if v})
+
+    async def _forget_in_engine(self, guild_id: int, user_id: int, now: datetime) -> None:
+        """The engine remembers recent messages and each question's responders: without this, a
+        later reply or thanks in a question the member answered writes their old part back."""
+        assert self._pipeline is not None
+        async with self._sessionmaker() as session:
+            footprint = await privacy_repo.member_footprint(session, guild_id, user_id)
+        for channel_id, message_id in footprint.messages:
+            await self._pipeline.handle(MessageDeleted(guild_id, channel_id, message_id, now))
+        engine: EngineLike | None = getattr(self._pipeline, "engine", None)
+        if engine is None:
+            return
+        for question_id in footprint.responded_question_ids:
+            fact = engine.question(question_id)
+            if fact is not None and user_id in fact.responder_ids:
+                kept = tuple(r for r in fact.responder_ids if r != user_id)
+                engine.restore([replace(fact, responder_ids=kept)])
 
     async def set_opt_out(self, guild_id: int, user_id: int, opted_out: bool) -> bool:
         """Returns True when this changed anything."""

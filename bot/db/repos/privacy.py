@@ -9,12 +9,14 @@ tables that reference a deleted row with ON DELETE CASCADE are deleted first and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Base
+from bot.db.models.core import Message, QuestionResponder
 from bot.db.repos.members import user_columns
 
 
@@ -63,6 +65,29 @@ async def delete_member_data(session: AsyncSession, guild_id: int, user_id: int)
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """What the live engine may still hold about a member: their messages and the questions
+    they responded to (so a deletion can make it forget them too)."""
+
+    messages: list[tuple[int, int]]  # (channel_id, message_id)
+    responded_question_ids: list[int]
+
+
+async def member_footprint(session: AsyncSession, guild_id: int, user_id: int) -> Footprint:
+    messages = await session.execute(
+        select(Message.channel_id, Message.message_id)
+        .where(Message.guild_id == guild_id, Message.author_id == user_id)
+        .order_by(Message.message_id)
+    )
+    responded = await session.scalars(
+        select(QuestionResponder.question_id)
+        .where(QuestionResponder.guild_id == guild_id, QuestionResponder.user_id == user_id)
+        .order_by(QuestionResponder.question_id)
+    )
+    return Footprint([(int(c), int(m)) for c, m in messages], [int(q) for q in responded])
+
+
 def covered_tables() -> list[str]:
     """Names of the tables `delete_member_data` looks at (for tests and the privacy notice)."""
     doomed = _doomed_conditions(0, 0)
@@ -75,4 +100,4 @@ def covered_tables() -> list[str]:
     return names
 
 
-__all__ = ["covered_tables", "delete_member_data"]
+__all__ = ["Footprint", "covered_tables", "delete_member_data", "member_footprint"]
