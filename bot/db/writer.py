@@ -260,7 +260,14 @@ class BatchedWriter:
             if not _refused(exc):
                 raise
             if len(facts) == 1:
-                log.error("dropping a fact the database refuses: %r (%s)", facts[0], exc)
+                # never the fact itself or the error text: both can hold a snippet of a message
+                fact = facts[0]
+                log.error(
+                    "dropping a %s (message %s) the database refuses: %s",
+                    type(fact).__name__,
+                    getattr(fact, "message_id", "-"),
+                    type(exc).__name__,
+                )
                 return
             half = len(facts) // 2
             await self._write_isolating(facts[:half])
