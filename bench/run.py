@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as `python bench/run.py`: make the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import bench_analyze, bench_live, report
-from bench.common import ROOT, Row, cache_dir, dataset, machine, median, message_count
+from bench.common import ROOT, Row, cache_dir, dataset, machine, median, message_count, warm_bytecode
 from bot.sample.generator import GeneratorConfig
 
 
@@ -300,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw: dict[str, Any] = {"machine": machine(), "quick": args.quick, "runs": args.runs}
     raw["big_runs"] = sizes.big_runs
     raw["load_start"] = os.getloadavg()[0]
+    log("compiling bytecode for the measured children")
+    raw["bytecode_warmup_seconds"] = round(warm_bytecode(), 1)
     part, raw["ingest"] = ingest_rows(sizes, log)
     rows += part
     part, raw["live"] = live_rows(sizes, log)

@@ -76,8 +76,9 @@ async def _replay(pipeline: EventPipeline, events: Iterator[Event], checkpoints:
         facts = handle(event)
         if checkpoints.keep(len(facts)) and facts:
             buffer.extend(facts)
-            if len(buffer) >= 1000:
-                await pipeline.writer.write(buffer)
+            if len(buffer) >= 500:
+                # full batches are written in the background while the engine goes on
+                await pipeline.writer.write_behind(buffer)
                 buffer = []
     if buffer:
         await pipeline.writer.write(buffer)
