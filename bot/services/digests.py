@@ -37,6 +37,7 @@ from bot.core.digest import (
 )
 from bot.core.digest_metrics import compute_week
 from bot.db.repos import digest_inputs as sql
+from bot.db.repos import digest_week_pairs as week_pairs
 from bot.db.repos import digests as repo
 from bot.services.errors import InvalidInput
 
@@ -131,7 +132,16 @@ class DigestService:
             if self._staff_source is not None:
                 staff.update(self._staff_source(guild_id))
             groups = sql.Groups(frozenset(staff), who.bot_ids)
-            interactions = await sql.interaction_counts(session, guild_id, scan, until, groups)
+            first_end = min(windows[0].end, until)
+            # the digest week's interactions are read once; its figures come from that table
+            await week_pairs.load(session, guild_id, windows[0].start, first_end, groups)
+            older = scan[1:]
+            interactions = (
+                await sql.interaction_counts(session, guild_id, older, min(windows[0].start, until), groups)
+                if older
+                else {}
+            )
+            interactions[0] = await week_pairs.interaction_counts(session)
             new = await sql.new_connections(session, guild_id, scan, until, groups)
             questions = await sql.question_counts(
                 session, guild_id, scan, until, groups, cfg.response_target_minutes, as_of
@@ -142,7 +152,6 @@ class DigestService:
                 else await self._week(session, guild_id, w, until, groups, interactions, new, questions)
                 for w in windows
             ]
-            first_end = min(windows[0].end, until)
             ranking, helped = await sql.helper_ranking(
                 session,
                 guild_id,
@@ -152,7 +161,7 @@ class DigestService:
                 who.opted_out_ids,
                 cfg.settings.top_helpers,
             )
-            ties = await sql.tie_edges(session, guild_id, windows[0].start, first_end, groups)
+            ties = await week_pairs.tie_edges(session, sql.TIE_EDGES_LIMIT)
             open_questions = await sql.open_questions(session, guild_id, windows[0].start, first_end, groups)
         finished = {
             w.key: (weeks[w.index], w.index < DETAIL_WEEKS)
@@ -200,7 +209,12 @@ class DigestService:
         activity = ActivityStats()
         end = min(window.end, until)
         if window.index < DETAIL_WEEKS and window.start < end:
-            active, connected = await sql.active_and_connected(session, guild_id, window.start, end, groups)
+            if window.index == 0:  # read from the week's pair table (`build` loaded it)
+                active, connected = await week_pairs.active_and_connected(
+                    session, guild_id, window.start, end, groups
+                )
+            else:
+                active, connected = await sql.active_and_connected(session, guild_id, window.start, end, groups)
             joined, replied = await sql.newcomers(session, guild_id, window.start, end, groups)
             answers, top3 = await sql.answer_counts(session, guild_id, window.start, end, groups)
             activity = await self._activity(session, guild_id, window.start, window.end)
