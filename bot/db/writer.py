@@ -38,7 +38,7 @@ MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _IN_CHUNK = 500
-_STEP = 500  # facts reduced, or rows built, between two returns to the event loop
+_STEP = 200  # facts reduced, or rows built, between two returns to the event loop
 # these facts' fields are exactly their table's columns
 _MESSAGE_FIELDS = tuple(f.name for f in fields(MessageFact))
 _INTERACTION_FIELDS = tuple(f.name for f in fields(InteractionFact))
@@ -65,8 +65,8 @@ class _Batch:
 
     gone: set[int] = field(default_factory=set)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
-    interactions: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
-    interactions_by_message: dict[int, set[int]] = field(default_factory=dict)
+    interactions: dict[tuple[int, int, int], dict[str, Any]] = field(default_factory=dict)
+    interactions_by_message: dict[int, set[tuple[int, int]]] = field(default_factory=dict)
     questions: dict[int, QuestionFact] = field(default_factory=dict)
     members: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
@@ -74,9 +74,9 @@ class _Batch:
         if isinstance(fact, MessageFact):
             self.messages[fact.message_id] = {name: getattr(fact, name) for name in _MESSAGE_FIELDS}
         elif isinstance(fact, InteractionFact):
-            key = (fact.message_id, fact.target_user_id)
+            key = (fact.message_id, fact.source_user_id, fact.target_user_id)
             self.interactions[key] = {name: getattr(fact, name) for name in _INTERACTION_FIELDS}
-            self.interactions_by_message.setdefault(fact.message_id, set()).add(fact.target_user_id)
+            self.interactions_by_message.setdefault(fact.message_id, set()).add(key[1:])
         elif isinstance(fact, QuestionFact):
             self.questions[fact.message_id] = fact
         elif isinstance(fact, MessageGone):
@@ -90,8 +90,8 @@ class _Batch:
         self.gone.add(message_id)
         self.messages.pop(message_id, None)
         self.questions.pop(message_id, None)
-        for target in self.interactions_by_message.pop(message_id, ()):
-            self.interactions.pop((message_id, target), None)
+        for source, target in self.interactions_by_message.pop(message_id, ()):
+            self.interactions.pop((message_id, source, target), None)
 
     def _member(self, fact: MemberFact) -> None:
         key = (fact.guild_id, fact.user_id)
@@ -203,13 +203,14 @@ class BatchedWriter:
 
     async def _flush_logged(self) -> None:
         try:
-            await self.flush()
+            await self.flush(full_batches_only=True)
         except Exception:
             log.exception("background write failed; %d facts kept for the next flush", self.pending)
 
-    async def flush(self) -> None:
+    async def flush(self, *, full_batches_only: bool = False) -> None:
+        """Write what is buffered (with `full_batches_only`, leave a last partial batch buffered)."""
         async with self._lock:
-            while self._buffer:
+            while len(self._buffer) >= (self._batch_size if full_batches_only else 1):
                 batch = self._buffer[: self._batch_size]
                 del self._buffer[: len(batch)]
                 try:

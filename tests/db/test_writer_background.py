@@ -29,11 +29,15 @@ async def test_a_full_batch_is_written_by_a_background_task(engine: AsyncEngine)
     writer.append([message(i, 5, i) for i in range(1, 11)])
     await asyncio.wait_for(done.wait(), timeout=10)  # nobody called flush
     assert writer.pending == 0
-    writer.append([message(11, 5, 11)])  # below the batch size: stays buffered
+    writer.append([message(i, 5, i) for i in range(11, 26)])  # one full batch and 5 more
+    await asyncio.sleep(0.2)
+    assert writer.pending == 5  # the background task writes full batches only
+    await writer.flush()
+    writer.append([message(26, 5, 26)])  # below the batch size: stays buffered
     await asyncio.sleep(0.05)
     assert writer.pending == 1
     await writer.close()
-    assert len(await table_rows(engine, "messages")) == 11
+    assert len(await table_rows(engine, "messages")) == 26
 
 
 async def test_write_behind_bounds_what_is_buffered(engine: AsyncEngine) -> None:
