@@ -100,7 +100,12 @@ def render(rows: list[Row], raw: dict[str, Any], profiles: dict[str, str], *, qu
     if quick:
         lines += ["**Quick smoke run on tiny inputs: these figures say nothing about performance.**", ""]
     lines += [
-        f"Measured {raw.get('finished_at') or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took {raw['seconds']} s.",
+        f"Measured {raw.get('finished_at') or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took {raw['seconds']} s"
+        + (
+            f" ({raw['measure_seconds']} s without the profiles)."
+            if raw.get("measure_seconds") != raw["seconds"] and raw.get("measure_seconds")
+            else "."
+        ),
         "",
         *_conditions(raw),
         "## Machine",
