@@ -118,9 +118,15 @@ class BotProcess:
         return [line for line in self.log().splitlines() if " ERROR " in line or "Traceback" in line]
 
     async def stop(self, within: float = 30.0) -> int:
+        """SIGTERM (a clean shutdown); killed if it has not ended `within` seconds later."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return await asyncio.to_thread(self.process.wait, within)
+        try:
+            return await asyncio.to_thread(self.process.wait, within)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            await asyncio.to_thread(self.process.wait, 10)
+            raise AssertionError(f"{self.name} did not stop on SIGTERM:\n{self.log()}") from None
 
 
 def start_bot(tmp: Path, name: str, port: int, url: str, shard_ids: list[int]) -> BotProcess:
