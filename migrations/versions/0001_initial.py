@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Down revision: None
-Create Date: 2026-11-23 04:31:31.888246
+Create Date: 2026-11-23 05:31:37.591278
 """
 
 from __future__ import annotations
@@ -128,14 +128,16 @@ def upgrade() -> None:
     op.create_table(
         "interactions",
         sa.Column("message_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("source_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("target_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("channel_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("source_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("target_message_id", sa.BigInteger(), autoincrement=False, nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("message_id", "target_user_id", name=op.f("pk_interactions")),
+        sa.PrimaryKeyConstraint(
+            "message_id", "source_user_id", "target_user_id", name=op.f("pk_interactions")
+        ),
     )
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.create_index("ix_interactions_guild_at", ["guild_id", "at"], unique=False)

@@ -100,11 +100,6 @@ def test_analyze_reads_replies_threads_and_mentions_exactly(analyze_result: dict
         assert (row["precision"], row["recall"]) == (1.0, 1.0), (kind, analyze_result["explicit_errors"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the interactions table is keyed by (message_id, target_user_id), so a second member's "
-    "reaction to the same message overwrites the first in storage",
-)
 def test_analyze_keeps_every_reaction(analyze_result: dict[str, Any]) -> None:
     row = analyze_result["explicit_by_kind"]["reaction"]
     assert (row["precision"], row["recall"]) == (1.0, 1.0)

@@ -69,7 +69,7 @@ async def test_message_gone_removes_message_interactions_question_and_responders
     gone = at(5)
     await write_all(engine, [MessageGone(GUILD, 1, gone), MessageGone(GUILD, 2, gone)])
     assert [r[0] for r in await table_rows(engine, "messages")] == [3]
-    assert [r[:2] for r in await table_rows(engine, "interactions")] == [(3, 6)]
+    assert [(r[0], r[2]) for r in await table_rows(engine, "interactions")] == [(3, 6)]  # message, target
     assert await table_rows(engine, "questions") == []
     assert await table_rows(engine, "question_responders") == []
 
@@ -124,9 +124,9 @@ async def test_two_writers_with_overlapping_facts_lose_and_duplicate_nothing(eng
 
     assert [r[0] for r in together["messages"]] == list(range(1, 2501))
     expected_pairs = sorted(
-        {(f.message_id, f.target_user_id) for f in union if isinstance(f, InteractionFact)}
+        {(f.message_id, f.source_user_id, f.target_user_id) for f in union if isinstance(f, InteractionFact)}
     )
-    assert [r[:2] for r in together["interactions"]] == expected_pairs
+    assert [r[:3] for r in together["interactions"]] == expected_pairs
     assert [r[0] for r in together["questions"]] == list(range(10, 2501, 10))
     seen = {f.user_id: (f.seen_at, f.seen_at) for f in union if isinstance(f, MemberFact)}
     for f in union:

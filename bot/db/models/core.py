@@ -87,11 +87,13 @@ class Message(Base):
 class Interaction(Base):
     __tablename__ = "interactions"
 
+    # One row per responding message (or reacted-to message), responder and member responded to:
+    # several members reacting to one message are several interactions.
     message_id: Mapped[int] = _id(primary_key=True)
+    source_user_id: Mapped[int] = _id(primary_key=True)
     target_user_id: Mapped[int] = _id(primary_key=True)
     guild_id: Mapped[int] = _id()
     channel_id: Mapped[int] = _id()
-    source_user_id: Mapped[int] = _id()
     target_message_id: Mapped[int | None] = _id(nullable=True)
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -54,7 +54,9 @@ async def interactions_between(
     rows = await session.execute(
         select(*_COLUMNS)
         .where(*_window(guild_id, start, end))
-        .order_by(Interaction.at, Interaction.message_id, Interaction.target_user_id)
+        .order_by(
+            Interaction.at, Interaction.message_id, Interaction.source_user_id, Interaction.target_user_id
+        )
     )
     return [_fact(row) for row in rows]
 
@@ -71,7 +73,9 @@ async def iter_interactions(
     stmt = (
         select(*_COLUMNS)
         .where(*_window(guild_id, start, end))
-        .order_by(Interaction.at, Interaction.message_id, Interaction.target_user_id)
+        .order_by(
+            Interaction.at, Interaction.message_id, Interaction.source_user_id, Interaction.target_user_id
+        )
         .execution_options(yield_per=chunk_size)
     )
     result = await session.stream(stmt)

@@ -71,7 +71,7 @@ async def report_interactions(
                 Interaction.at,
             )
             .where(Interaction.guild_id == guild_id, Interaction.channel_id.in_(chunk))
-            .order_by(Interaction.message_id, Interaction.target_user_id)
+            .order_by(Interaction.message_id, Interaction.source_user_id, Interaction.target_user_id)
             .execution_options(yield_per=5000)
         )
         result = await session.stream(stmt)
