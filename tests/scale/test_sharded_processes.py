@@ -57,8 +57,11 @@ async def _run_two(
         await wait_for_posts(fake, plans, bots)
         await asyncio.sleep(POLL_SECONDS + 1.5)  # one more poll of each: nothing is posted twice
     finally:
-        codes = [await bot.stop() for bot in bots]
-    assert codes == [0, 0], [b.log() for b in bots]
+        stopped = await asyncio.gather(*(bot.stop() for bot in bots), return_exceptions=True)
+    for result in stopped:
+        if isinstance(result, BaseException):
+            raise result
+    assert stopped == [0, 0], [b.log() for b in bots]
     for bot in bots:
         assert bot.problems() == [], bot.log()
     return plans, bots
