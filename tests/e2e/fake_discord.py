@@ -1,10 +1,8 @@
 """A small fake Discord (REST + gateway) on 127.0.0.1 for end-to-end tests of the real bot.
 
-Every REST call is recorded in `calls` (with the token it came with, so a test can tell
-which bot process made it); unknown routes answer 404 and are recorded in `unhandled` so a
-test can assert there were none. Point discord.py at it with `patch_discord`. Several
-guilds (`add_guild`) and sharding (`shard_count`, see `fake_gateway`) are supported.
-"""
+Every REST call is recorded in `calls` with its token (which bot process made it); unknown
+routes answer 404 and are kept in `unhandled`. Several guilds (`add_guild`), sharding
+(`shard_count`, `fake_gateway`). Point discord.py at it with `patch_discord`."""
 
 from __future__ import annotations
 
@@ -49,16 +47,12 @@ class FakeDiscord:
         self.ids = Snowflakes()
         self.app_id = self.ids.next()
         self.bot_user = FakeUser(self.ids.next(), "hearth", bot=True)
-        owner = FakeUser(self.ids.next(), "owner")
-        self.guild = FakeGuild(self.ids.next(), "Fake Server", owner.id)
-        self.guild.roles = [role(self.guild.id, "@everyone", MEMBER_PERMS)]
+        self.owner = FakeUser(self.ids.next(), "owner")
+        self.guild = self._new_guild(self.ids.next(), "Fake Server")
         self.mod_role = self.ids.next()
         self.guild.roles.append(role(self.mod_role, "Moderators", MEMBER_PERMS | MANAGE_GUILD, 1))
         self.general = self.add_channel("general")
         self.help = self.add_channel("help")
-        for user in (owner, self.bot_user):
-            self.guild.members[user.id] = user
-        self.owner = owner
         self.calls: list[Call] = []
         self.unhandled: list[Call] = []
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}
@@ -86,24 +80,20 @@ class FakeDiscord:
     def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> FakeGuild:
         """Another guild the bot is in, owned by `owner`; with `shard=(id, count)` its id is
         picked so that Discord would put it on that shard."""
-        guild_id = self.ids.next()
-        if shard is not None:  # move the id's timestamp (the bits the shard formula reads) forward
-            millis = guild_id >> 22
-            millis += (shard[0] - millis % shard[1]) % shard[1]
-            guild_id = (millis << 22) | (guild_id & 0x3FFFFF)
-            assert shard_of(guild_id, shard[1]) == shard[0]
-        guild = FakeGuild(guild_id, name, self.owner.id)
-        guild.roles = [role(guild.id, "@everyone", MEMBER_PERMS)]
-        for user in (self.owner, self.bot_user):
-            guild.members[user.id] = user
+        guild_id = self.ids.next() if shard is None else self.ids.next_on_shard(*shard)
+        assert shard is None or shard_of(guild_id, shard[1]) == shard[0]
+        guild = self._new_guild(guild_id, name)
         self.other_guilds.append(guild)
         return guild
 
+    def _new_guild(self, guild_id: int, name: str) -> FakeGuild:
+        guild = FakeGuild(guild_id, name, self.owner.id, roles=[role(guild_id, "@everyone", MEMBER_PERMS)])
+        guild.members.update({u.id: u for u in (self.owner, self.bot_user)})
+        return guild
+
     def guild_of_channel(self, channel_id: int) -> FakeGuild:
-        for guild in self.guilds:
-            if any(c.id == channel_id for c in guild.channels):
-                return guild
-        return self.guild
+        found = (g for g in self.guilds if any(c.id == channel_id for c in g.channels))
+        return next(found, self.guild)
 
     def add_member(self, name: str, *, moderator: bool = False) -> FakeUser:
         user = FakeUser(self.ids.next(), name)

@@ -22,6 +22,14 @@ class Snowflakes:
         ms = int(when.timestamp() * 1000) - DISCORD_EPOCH_MS
         return (ms << 22) | (next(self._counter) & 0x3FFFFF)
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """An id Discord would put on `shard_id`: `(id >> 22) % shard_count` reads the time bits,
+        so the time is moved forward a few milliseconds until it fits."""
+        snowflake = self.next()
+        millis = snowflake >> 22
+        millis += (shard_id - millis % shard_count) % shard_count
+        return (millis << 22) | (snowflake & 0x3FFFFF)
+
 
 def iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat()
