@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Table, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def array_param(column: str) -> str:
@@ -46,4 +47,25 @@ def array_params(table: Table, rows: list[dict[str, Any]]) -> dict[str, list[Any
     return {array_param(c.name): [row[c.name] for row in rows] for c in table.columns}
 
 
-__all__ = ["array_param", "array_params", "array_upsert", "supports"]
+class ArrayUpserts:
+    """Runs a Core upsert (`INSERT ... ON CONFLICT DO UPDATE/NOTHING` of whole rows) in its
+    array-fed form; the forms are built once per statement."""
+
+    def __init__(self) -> None:
+        self._forms: dict[int, Any] = {}
+
+    async def execute(
+        self, conn: AsyncConnection, stmt: Any, rows: list[dict[str, Any]], *, update: bool
+    ) -> bool:
+        """True when done; False when `stmt` cannot go as arrays (JSON columns, partial rows)."""
+        table = stmt.table
+        if id(stmt) not in self._forms:
+            self._forms[id(stmt)] = array_upsert(table, update=update) if supports(table) else None
+        form = self._forms[id(stmt)]
+        if form is None or set(rows[0]) != set(table.c.keys()):
+            return False
+        await conn.execute(form, array_params(table, rows))
+        return True
+
+
+__all__ = ["ArrayUpserts", "array_param", "array_params", "array_upsert", "supports"]
