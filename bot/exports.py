@@ -8,8 +8,10 @@ live Discord message becomes (`bot.core.events`).
 from __future__ import annotations
 
 import heapq
+import json
+import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -307,3 +309,31 @@ def merged_events(readers: Iterable[ExportReader]) -> Iterator[Event]:
     """All events of several exports (channels, threads, posts) merged in time order."""
     streams = [reader.events() for reader in readers]
     return heapq.merge(*streams, key=_event_time)
+
+
+def check_exports(paths: Sequence[Path]) -> ReadStats:
+    """Read every export through, in order, as `analyze` must before it writes anything."""
+    total = ReadStats()
+    for path in paths:
+        reader = ExportReader(path)
+        for _ in reader.events():
+            pass
+        total.merge(reader.stats)
+    return total
+
+
+def main(argv: Sequence[str]) -> int:
+    """`python -m bot.exports FILE...`: check exports and print the outcome as one JSON line
+    (`analyze` runs this beside its replay so a second core does the checking)."""
+    try:
+        stats = check_exports([Path(arg) for arg in argv])
+    except ExportError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 0
+    outcome = {"messages": stats.messages, "skipped": dict(stats.skipped), "out_of_order": stats.out_of_order}
+    print(json.dumps(outcome))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

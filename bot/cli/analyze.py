@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
+from bot.cli.analyze_check import Decided, SideCheck, decisions, hold
 from bot.cli.analyze_progress import Checkpoints, load_resume, source_key
 from bot.cli.common import CliError, choose_database, open_exports, progress_enabled
 from bot.core.clock import FakeClock, SystemClock
 from bot.core.engine import Engine
-from bot.core.events import Event, MessageCreated
+from bot.core.events import Event
 from bot.core.facts import Fact
 from bot.db.migrate import migrate
 from bot.db.session import create_engine, make_sessionmaker
@@ -56,24 +57,22 @@ def validate(readers: list[ExportReader]) -> ReadStats:
     return total
 
 
-def _ticking(events: Iterator[Event], clock: FakeClock, bar: tqdm | None) -> Iterator[Event]:
+def _ticking(events: Iterator[Event], clock: FakeClock, bars: list[tqdm]) -> Iterator[Event]:
     for event in events:
         when = getattr(event, "created_at", None) or getattr(event, "at", None)
         if when is not None:
             clock.set(when)
-        if bar is not None and type(event).__name__ == "MessageCreated":
-            bar.update()
+        if bars and type(event).__name__ == "MessageCreated":
+            bars[0].update()
         yield event
 
 
-async def _replay(pipeline: EventPipeline, events: Iterator[Event], checkpoints: Checkpoints) -> None:
-    """Feed every event to the engine; write the facts a killed earlier run did not commit."""
-    handle = pipeline.engine.handle
+async def _replay(pipeline: EventPipeline, decided: Iterable[Decided], checkpoints: Checkpoints) -> None:
+    """Write what the engine decided, except the facts a killed earlier run already committed."""
     buffer: list[Fact] = []
-    for event in events:
-        if isinstance(event, MessageCreated):
-            checkpoints.before_message(event.message_id)
-        facts = handle(event)
+    for message_id, facts in decided:
+        if message_id is not None:
+            checkpoints.before_message(message_id)
         if checkpoints.keep(len(facts)) and facts:
             buffer.extend(facts)
             if len(buffer) >= 500:
@@ -85,27 +84,21 @@ async def _replay(pipeline: EventPipeline, events: Iterator[Event], checkpoints:
 
 
 async def _ingest(
-    readers: list[ExportReader],
-    db_engine: AsyncEngine,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    pipeline: EventPipeline,
+    decided: Iterable[Decided],
     checkpoints: Checkpoints,
+    bars: list[tqdm],
     *,
-    batch_size: int,
     total_messages: int,
+    held_messages: int,
     progress: bool,
 ) -> None:
     """Replay the exports into the store; each committed batch moves the resume mark."""
-    clock = FakeClock()
-
-    async def on_commit(_batch: int) -> None:
-        await checkpoints.committed(writer.facts_written)
-
-    writer = BatchedWriter(db_engine, batch_size=batch_size, on_commit=on_commit)
-    rules = RulesBook()
-    pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules)
-    bar = tqdm(total=total_messages, unit="msg", disable=not progress, leave=False)
+    bar = tqdm(total=total_messages, initial=held_messages, unit="msg", disable=not progress, leave=False)
+    if progress:
+        bars.append(bar)
     try:
-        await _replay(pipeline, _ticking(merged_events(readers), clock, bar if progress else None), checkpoints)
+        await _replay(pipeline, decided, checkpoints)
         await pipeline.finish()
     finally:
         bar.close()
@@ -113,15 +106,42 @@ async def _ingest(
     await checkpoints.finished()
 
 
+async def _checked_beside(check: SideCheck, decided: Iterator[Decided]) -> tuple[ReadStats | None, list[Decided]]:
+    """Run the engine ahead while `check` reads the exports; a broken export raises CliError."""
+    try:
+        held = await hold(decided, check)
+    except ExportError as exc:  # met by the replay first: name what the in-order check names
+        outcome = await check.outcome()
+        raise CliError(f"{outcome if isinstance(outcome, str) else exc}\nnothing was written") from exc
+    outcome = await check.outcome()
+    if isinstance(outcome, str):
+        raise CliError(f"{outcome}\nnothing was written")
+    return outcome, held
+
+
 async def analyze(
     paths: list[Path], report: Path, db: str | None, *, batch_size: int = 2000, progress: bool = False
 ) -> dict[str, object]:
     readers = open_exports(paths)
     started = time.perf_counter()
-    try:
-        stats = validate(readers)
-    except ExportError as exc:
-        raise CliError(f"{exc}\nnothing was written") from exc
+    clock = FakeClock()
+    rules = RulesBook()
+    engine = Engine(clock, rules.get)
+    bars: list[tqdm] = []
+    decided = decisions(engine, _ticking(merged_events(readers), clock, bars))
+    held: list[Decided] = []
+    stats: ReadStats | None = None
+    check = await SideCheck.start(paths)
+    if check is not None:
+        try:
+            stats, held = await _checked_beside(check, decided)
+        finally:
+            await check.stop()
+    if stats is None:
+        try:
+            stats = validate(readers)
+        except ExportError as exc:
+            raise CliError(f"{exc}\nnothing was written") from exc
     url = choose_database(db, "hearth.db")
     db_engine = create_engine(url)
     try:
@@ -132,13 +152,18 @@ async def analyze(
         resume = await load_resume(sessionmaker, key)
         if not resume.done:  # a finished run over the same files has nothing left to write
             checkpoints = Checkpoints(sessionmaker, SystemClock(), key, guild_id, resume)
+
+            async def on_commit(_batch: int) -> None:
+                await checkpoints.committed(writer.facts_written)
+
+            writer = BatchedWriter(db_engine, batch_size=batch_size, on_commit=on_commit)
             await _ingest(
-                readers,
-                db_engine,
-                sessionmaker,
+                EventPipeline(engine, writer, sessionmaker, rules),
+                itertools.chain(held, decided),
                 checkpoints,
-                batch_size=batch_size,
+                bars,
                 total_messages=stats.messages,
+                held_messages=sum(1 for message_id, _ in held if message_id is not None),
                 progress=progress,
             )
         channels = {r.header.channel_id for r in readers}
