@@ -61,6 +61,10 @@ async def _run_on(engine: AsyncEngine, action: str, revision: str) -> None:
             # Batch mode rebuilds a table by copy + DROP; with foreign keys on, the DROP would
             # cascade into child rows. The pragma only applies outside a transaction.
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # Outside an explicit transaction the driver runs DDL in autocommit mode, so a process
+            # killed mid-migration left half a schema that the next start could not migrate
+            # ("table ... already exists"). In one transaction the migration is all or nothing.
+            await conn.exec_driver_sql("BEGIN")
         try:
             if engine.dialect.name == "postgresql":  # held until this transaction commits
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
