@@ -21,8 +21,6 @@ from bot.core.clock import FakeClock
 from bot.db.repos.report import report_questions
 from bot.exports import ExportError, merged_events
 from bot.replay import Replay, event_time
-from bot.replay_sources import digest_source, intro_source, nudge_source
-from bot.runtime.lifecycle import build_services
 from bot.services.container import Services
 from bot.services.settings import SettingsChange
 
@@ -118,6 +116,10 @@ async def demo(
     assume_opt_in: bool = False,
     tick_minutes: int = 15,
 ) -> DemoResult:
+    # the bot runtime and the chart library load only when a demo runs, not for `--help`
+    from bot.replay_sources import digest_source, intro_source, nudge_source
+    from bot.runtime.lifecycle import build_services
+
     started = time.perf_counter()
     if exports is None:
         exports, sample_community = _sample_paths()

@@ -11,7 +11,6 @@ from pathlib import Path
 from bot.cli.analyze import analyze
 from bot.cli.common import CliError, choose_database, open_exports
 from bot.db.session import create_engine
-from bot.services.digest_offline import awrite_offline_digest
 
 WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 
@@ -35,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 async def write_digest(exports: list[Path], out: Path, week: str | None, db: str | None) -> dict[str, Path]:
     if week is not None and not WEEK.match(week):
         raise CliError(f"--week {week!r}: expected an ISO week such as 2025-W03")
+    from bot.services.digest_offline import awrite_offline_digest  # matplotlib: only when needed
+
     readers = open_exports(exports)
     with tempfile.TemporaryDirectory(prefix="hearth-digest-") as tmp:
         url = choose_database(db, str(Path(tmp) / "digest.db"))
