@@ -14,21 +14,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.nudges import (
-    HelpWantedListing,
-    NudgeAction,
-    NudgeLadderAction,
-    NudgeSettings,
-    StillNeededCheck,
-    view_custom_id,
-)
-from bot.core.safety import channel_mention, jump_url, mention_list, quote_snippet, user_mention
+from bot.core.nudge_relist import Relist, RelistRefused
+from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeLadderAction, view_custom_id
+from bot.db.repos.nudges import PostedListing
 from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.nudges import HelperInfo, NudgeService
+from bot.services.nudges import NudgeService
 from cogs.common.checks import has_moderator_permission, moderator_only
-from cogs.common.context import guild_id_of, require_service
-from cogs.common.embeds import base_embed, key_value_embed, no_mentions, only_users, relative_time
+from cogs.common.context import given_options, guild_id_of, require_service
+from cogs.common.embeds import no_mentions, only_users, relative_time
 from cogs.common.errors import ensure_error_handler, send_ephemeral
+from cogs.common.nudge_render import (
+    check_text,
+    closed_listing_embed,
+    helper_embed,
+    listing_embed,
+    nudge_text,
+    relist_reply,
+    settings_view_embed,
+)
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
@@ -39,33 +42,7 @@ POLL_JOB = "nudges"
 STILL_TEMPLATE = r"hearth:still:(?P<choice>solved|open):(?P<qid>[0-9]+)"
 
 
-# --- rendering ------------------------------------------------------------------
-
-
-def nudge_text(action: NudgeAction) -> str:
-    return (
-        f"{mention_list(action.helper_ids)} this question has been waiting a little while. "
-        "If you know something about it, a reply would mean a lot! "
-        "(You get these because you joined as a helper: `/helper pause` or `/helper leave` any time.)"
-    )
-
-
-def listing_embed(action: HelpWantedListing) -> discord.Embed:
-    link = jump_url(action.guild_id, action.question_channel_id, action.question_message_id)
-    text = quote_snippet(action.snippet, 200) if action.snippet else "A question is waiting for an answer."
-    embed = base_embed("Help wanted", f"[{text}]({link})")
-    embed.add_field(name="Where", value=channel_mention(action.question_channel_id))
-    embed.add_field(name="Asked", value=relative_time(action.asked_at))
-    if action.topics:
-        embed.add_field(name="Topics", value=quote_snippet(", ".join(action.topics), 200))
-    return embed
-
-
-def check_text(action: StillNeededCheck) -> str:
-    return (
-        f"{user_mention(action.asker_id)} nobody has answered this yet. Do you still need help? "
-        "Tap **Solved** if you found the answer, or **Still need help** to keep it open."
-    )
+# --- buttons --------------------------------------------------------------------
 
 
 class StillNeededButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=STILL_TEMPLATE):
@@ -108,26 +85,6 @@ def still_needed_view(question_message_id: int) -> discord.ui.View:
     view.add_item(StillNeededButton("solved", question_message_id))
     view.add_item(StillNeededButton("open", question_message_id))
     return view
-
-
-def helper_embed(info: HelperInfo | None) -> discord.Embed:
-    if info is None or not info.active:
-        return base_embed("Helper settings", "You are not a helper here. `/helper join` to become one.")
-    values: dict[str, Any] = {
-        "Topics": ", ".join(info.topics) or "anything",
-        "Time zone": info.timezone or "the server's",
-        "Waking hours": (
-            f"{info.active_start_hour}:00 to {info.active_end_hour}:00"
-            if info.active_start_hour is not None
-            else "the server's quiet hours apply"
-        ),
-        "Paused until": relative_time(info.paused_until) if info.paused_until else "not paused",
-    }
-    return key_value_embed("Helper settings", values)
-
-
-def settings_view_embed(settings: NudgeSettings) -> discord.Embed:
-    return key_value_embed("Nudge settings", settings.to_dict())
 
 
 # --- the cog --------------------------------------------------------------------
@@ -247,6 +204,7 @@ class NudgeCog(commands.Cog):
         quiet_start_hour="Local hour quiet time starts (0-23)",
         quiet_end_hour="Local hour quiet time ends (0-23)",
         min_helper_gap_hours="Hours between two invitations of the same helper",
+        relist_every_hours="Hours before 'Still need help' may list the same question again (1-720)",
     )
     @moderator_only()
     async def nudges_set(
@@ -262,20 +220,9 @@ class NudgeCog(commands.Cog):
         quiet_start_hour: app_commands.Range[int, 0, 23] | None = None,
         quiet_end_hour: app_commands.Range[int, 0, 23] | None = None,
         min_helper_gap_hours: app_commands.Range[int, 0, 168] | None = None,
+        relist_every_hours: app_commands.Range[int, 1, 720] | None = None,
     ) -> None:
-        given = {
-            "enabled": enabled,
-            "first_after_minutes": first_after_minutes,
-            "helpers_per_nudge": helpers_per_nudge,
-            "help_wanted_after_minutes": help_wanted_after_minutes,
-            "still_needed_after_minutes": still_needed_after_minutes,
-            "daily_cap": daily_cap,
-            "weekly_cap": weekly_cap,
-            "quiet_start_hour": quiet_start_hour,
-            "quiet_end_hour": quiet_end_hour,
-            "min_helper_gap_hours": min_helper_gap_hours,
-        }
-        changes = {k: v for k, v in given.items() if v is not None}
+        changes = given_options(interaction)
         if not changes:
             raise InvalidInput("Give at least one setting to change (or use `show`).")
         updated = await self.service.update_settings(guild_id_of(interaction), **changes)
@@ -298,21 +245,77 @@ class NudgeCog(commands.Cog):
             await questions.resolve(
                 guild_id, question_id, by_user_id=interaction.user.id, moderator=moderator
             )
-            text = "Marked as solved. Glad it worked out!"
-        else:
-            text = "Got it: the question stays open and listed for helpers."
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
+            await interaction.response.send_message(
+                "Marked as solved. Glad it worked out!", ephemeral=True, allowed_mentions=no_mentions()
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.service.relist(question, self.bot.clock.now())
+        listed, invited = (False, 0) if isinstance(result, RelistRefused) else await self.deliver_relist(result)
+        await interaction.followup.send(
+            relist_reply(result, listed=listed, invited=invited), ephemeral=True, allowed_mentions=no_mentions()
+        )
+
+    async def deliver_relist(self, relist: Relist) -> tuple[bool, int]:
+        """Post a claimed re-listing: (listing posted, helpers invited). A passing failure to
+        post the listing gives the claim back, so the member can ask again."""
+        listing_id: int | None = None
+        listing = relist.as_listing()
+        if listing is not None:
+            try:
+                message = await self._send(listing)
+            except (discord.Forbidden, discord.NotFound):
+                log.warning("cannot list question %s again", relist.question_message_id)
+                message = None
+            except discord.HTTPException:
+                log.warning("listing question %s again failed; released", relist.question_message_id)
+                await self.service.release(relist)
+                return False, 0
+            listing_id = message.id if message is not None else None
+        invited = 0
+        nudge = relist.as_nudge()
+        if nudge is not None:
+            try:
+                if await self._send(nudge) is not None:
+                    invited = len(nudge.helper_ids)
+            except discord.HTTPException:
+                log.warning("inviting helpers again to question %s failed", relist.question_message_id)
+        await self.service.mark_sent(relist, listing_id)
+        return listing_id is not None, invited
 
     # --- posting --------------------------------------------------------------------
 
     async def poll(self) -> int:
-        """Post every due step this process owns; returns how many were posted."""
-        actions = await self.service.take_due(self.bot.clock.now(), self.bot.serves_guild)
+        """Post every due step this process owns, then mark the listings of questions answered
+        since; returns how many steps were posted."""
+        now = self.bot.clock.now()
+        actions = await self.service.take_due(now, self.bot.serves_guild)
         posted = 0
         for action in actions:
             if await self.deliver(action):
                 posted += 1
+        for listings in await self.service.take_listings_to_close(now, self.bot.serves_guild):
+            await self.close_listings(listings)
         return posted
+
+    async def close_listings(self, listings: list[PostedListing]) -> None:
+        """Edit one question's listings to say it was answered (a listing deleted meanwhile is skipped)."""
+        question_id = listings[0].question_message_id
+        for listing in listings:
+            channel = await self._channel(listing.channel_id)
+            if not isinstance(channel, discord.TextChannel | discord.Thread):
+                continue
+            try:
+                await channel.get_partial_message(listing.message_id).edit(
+                    embed=closed_listing_embed(listing), allowed_mentions=no_mentions()
+                )
+            except (discord.Forbidden, discord.NotFound):
+                log.info("listing %s of question %s is gone; not marking it", listing.message_id, question_id)
+            except discord.HTTPException:
+                log.warning("marking the listings of question %s failed; will retry", question_id)
+                await self.service.release_closed(question_id)
+                return
+        await self.service.closed_listings_done(question_id)
 
     async def deliver(self, action: NudgeLadderAction) -> bool:
         """Post one claimed step; on a passing failure give the claim back for a retry."""
@@ -337,7 +340,10 @@ class NudgeCog(commands.Cog):
     async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
         channel = self.bot.get_channel(channel_id)
         if channel is None:
-            fetched = await self.bot.fetch_channel(channel_id)
+            try:
+                fetched = await self.bot.fetch_channel(channel_id)
+            except (discord.Forbidden, discord.NotFound):
+                return None
             channel = fetched if isinstance(fetched, discord.abc.Messageable) else None
         return channel if isinstance(channel, discord.abc.Messageable) else None
 
@@ -381,3 +387,14 @@ async def setup(bot: HearthBot) -> None:
     await bot.add_cog(NudgeCog(bot))
     if not attach_to_hearth(bot):
         log.info("no /hearth group loaded: nudge settings stay at /nudges")
+
+
+__all__ = [
+    "NudgeCog",
+    "StillNeededButton",
+    "attach_to_hearth",
+    "check_text",
+    "listing_embed",
+    "nudge_text",
+    "still_needed_view",
+]

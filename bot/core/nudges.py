@@ -55,6 +55,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "quiet_start_hour": (0, 23),
     "quiet_end_hour": (0, 23),
     "min_helper_gap_hours": (0, 168),
+    "relist_every_hours": (1, 720),
 }
 
 
@@ -73,6 +74,7 @@ class NudgeSettings:
     quiet_start_hour: int = 22
     quiet_end_hour: int = 8
     min_helper_gap_hours: int = 6
+    relist_every_hours: int = 24  # "Still need help" lists a question again at most this often
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, response_target_minutes: int = 30) -> NudgeSettings:
@@ -170,8 +172,26 @@ def next_step_at(
     return None
 
 
-def _iso(when: datetime) -> str:
-    return when.isoformat()
+def action_record(
+    kind: str,
+    at: datetime,
+    guild_id: int,
+    channel_id: int,
+    targets: Iterable[int],
+    question_message_id: int,
+    **extra: int,
+) -> dict[str, Any]:
+    """The replay record of a posted nudge-family action (ids as strings)."""
+    record: dict[str, Any] = {
+        "at": at.isoformat(),
+        "kind": kind,
+        "guild_id": str(guild_id),
+        "channel_id": str(channel_id),
+        "targets": [str(u) for u in targets],
+        "question_message_id": str(question_message_id),
+    }
+    record.update({key: str(value) for key, value in extra.items()})
+    return record
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +210,15 @@ class NudgeAction:
     kind: ClassVar[str] = "nudge"
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "at": _iso(self.at),
-            "kind": self.kind,
-            "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id),
-            "targets": [str(u) for u in self.helper_ids],
-            "question_message_id": str(self.question_message_id),
-            "asker_id": str(self.asker_id),
-        }
+        return action_record(
+            self.kind,
+            self.at,
+            self.guild_id,
+            self.channel_id,
+            self.helper_ids,
+            self.question_message_id,
+            asker_id=self.asker_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,16 +239,16 @@ class HelpWantedListing:
     kind: ClassVar[str] = "help_wanted"
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "at": _iso(self.at),
-            "kind": self.kind,
-            "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id),
-            "targets": [],
-            "question_message_id": str(self.question_message_id),
-            "question_channel_id": str(self.question_channel_id),
-            "asker_id": str(self.asker_id),
-        }
+        return action_record(
+            self.kind,
+            self.at,
+            self.guild_id,
+            self.channel_id,
+            (),
+            self.question_message_id,
+            question_channel_id=self.question_channel_id,
+            asker_id=self.asker_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,14 +266,9 @@ class StillNeededCheck:
     kind: ClassVar[str] = "still_needed"
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "at": _iso(self.at),
-            "kind": self.kind,
-            "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id),
-            "targets": [str(self.asker_id)],
-            "question_message_id": str(self.question_message_id),
-        }
+        return action_record(
+            self.kind, self.at, self.guild_id, self.channel_id, (self.asker_id,), self.question_message_id
+        )
 
 
 NudgeLadderAction = NudgeAction | HelpWantedListing | StillNeededCheck

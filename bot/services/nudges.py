@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
+from bot.core.facts import QuestionFact
+from bot.core.nudge_relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
 from bot.core.nudges import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
 from bot.db.repos import nudges as repo
 from bot.db.repos.nudge_candidates import helper_profiles
@@ -30,35 +31,14 @@ LONGEST_LADDER = timedelta(minutes=40320, hours=336)  # the largest allowed max_
 MAX_TOPICS = 10
 MAX_TOPIC_CHARS = 40
 MAX_PAUSE_DAYS = 365
+CLOSE_LISTINGS_WINDOW = timedelta(days=30)  # listings older than this are left as they are
 
 
 class NudgeInputError(InvalidInput):
     """A member or moderator gave a value we cannot accept (the message says which)."""
 
 
-@dataclass(frozen=True, slots=True)
-class HelperInfo:
-    guild_id: int
-    user_id: int
-    topics: tuple[str, ...]
-    timezone: str | None
-    active_start_hour: int | None
-    active_end_hour: int | None
-    paused_until: datetime | None
-    active: bool
-
-
-def _info(row: repo.HelperRow) -> HelperInfo:
-    return HelperInfo(
-        guild_id=row.guild_id,
-        user_id=row.user_id,
-        topics=row.topics,
-        timezone=row.timezone,
-        active_start_hour=row.active_start_hour,
-        active_end_hour=row.active_end_hour,
-        paused_until=row.paused_until,
-        active=row.active,
-    )
+HelperInfo = repo.HelperRow  # what the cogs show about a helper
 
 
 def parse_topics(raw: str | Sequence[str]) -> tuple[str, ...]:
@@ -109,7 +89,7 @@ class NudgeService:
             row = await repo.upsert_helper(
                 session, guild_id, user_id, now=self._clock.now(), topics=list(parsed), active=True
             )
-        return _info(row)
+        return row
 
     async def leave(self, guild_id: int, user_id: int) -> bool:
         """Stop being a helper; False when the member was not one."""
@@ -156,12 +136,12 @@ class NudgeService:
             changes["topics"] = list(parse_topics(topics))
         async with self._sessionmaker.begin() as session:
             row = await repo.upsert_helper(session, guild_id, user_id, now=self._clock.now(), **changes)
-        return _info(row)
+        return row
 
     async def helper(self, guild_id: int, user_id: int) -> HelperInfo | None:
         async with self._sessionmaker() as session:
             row = await repo.get_helper(session, guild_id, user_id)
-        return None if row is None else _info(row)
+        return row
 
     # --- moderators ---------------------------------------------------------------
 
@@ -272,16 +252,109 @@ class NudgeService:
         async with self._sessionmaker.begin() as session:
             return await repo.claim(session, action, now or self._clock.now())
 
-    async def mark_sent(self, action: NudgeLadderAction, message_id: int | None) -> None:
+    async def mark_sent(self, action: NudgeLadderAction | Relist, message_id: int | None) -> None:
         async with self._sessionmaker.begin() as session:
             await repo.mark_sent(
                 session, action.question_message_id, action.step, message_id, self._clock.now()
             )
 
-    async def release(self, action: NudgeLadderAction) -> None:
+    async def release(self, action: NudgeLadderAction | Relist) -> None:
         """Give a claimed step back after a passing failure to post it (a later poll retries)."""
         async with self._sessionmaker.begin() as session:
             await repo.release(session, action.question_message_id, action.step)
+
+    # --- "still need help" and closed listings ---------------------------------------
+
+    async def relist(self, question: QuestionFact, now: datetime | None = None) -> Relist | RelistRefused:
+        """List an open question again and invite helpers not invited to it yet.
+
+        The re-listing is claimed before it is returned (a double click gets a refusal):
+        post it, then `mark_sent()` it, or `release()` it after a passing failure.
+        """
+        now = now or self._clock.now()
+        guild_id = question.guild_id
+        async with self._sessionmaker() as session:
+            config = await repo.guild_config(session, guild_id)
+            settings = NudgeSettings.from_dict(
+                config.nudges, response_target_minutes=config.response_target_minutes
+            )
+            relisted_at, invited = await repo.relist_history(session, question.message_id)
+            plan = plan_relist(question, relisted_at, invited, [], {}, now, settings)
+            if isinstance(plan, RelistRefused):
+                return plan
+            candidates: list[Any] = []
+            history: dict[int, list[datetime]] = {}
+            if settings.enabled and settings.helpers_per_nudge > 0:
+                candidates = await helper_profiles(
+                    session,
+                    guild_id,
+                    default_timezone=config.timezone,
+                    history_since=now - HISTORY_WINDOW,
+                    assume_opt_in=self.assume_opt_in,
+                )
+                history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
+        plan = plan_relist(
+            question,
+            relisted_at,
+            invited,
+            candidates,
+            history,
+            now,
+            settings,
+            help_wanted_channel_id=config.help_wanted_channel_id,
+        )
+        if isinstance(plan, RelistRefused):
+            return plan
+        async with self._sessionmaker.begin() as session:
+            claimed = await repo.claim_step(
+                session,
+                guild_id=guild_id,
+                question_message_id=question.message_id,
+                step=plan.step,
+                channel_id=plan.listing_channel_id or plan.channel_id,
+                now=now,
+                helper_ids=plan.helper_ids,
+            )
+        if not claimed:  # a second click, or another process, got there first
+            return RelistRefused("too_soon", now + timedelta(hours=settings.relist_every_hours))
+        return plan
+
+    async def take_listings_to_close(
+        self, now: datetime | None = None, owns_guild: Callable[[int], bool] | None = None
+    ) -> list[list[repo.PostedListing]]:
+        """Listings to mark answered, grouped per question, each question claimed once.
+
+        Edit them, then `closed_listings_done()`; `release_closed()` after a passing failure.
+        """
+        now = now or self._clock.now()
+        async with self._sessionmaker() as session:
+            rows = await repo.listings_to_close(session, now - CLOSE_LISTINGS_WINDOW)
+        grouped: dict[int, list[repo.PostedListing]] = {}
+        for row in rows:
+            if owns_guild is None or owns_guild(row.guild_id):
+                grouped.setdefault(row.question_message_id, []).append(row)
+        taken: list[list[repo.PostedListing]] = []
+        for question_id, listings in grouped.items():
+            async with self._sessionmaker.begin() as session:
+                claimed = await repo.claim_step(
+                    session,
+                    guild_id=listings[0].guild_id,
+                    question_message_id=question_id,
+                    step=CLOSED_STEP,
+                    channel_id=None,
+                    now=now,
+                )
+            if claimed:
+                taken.append(listings)
+        return taken
+
+    async def closed_listings_done(self, question_message_id: int) -> None:
+        async with self._sessionmaker.begin() as session:
+            await repo.mark_sent(session, question_message_id, CLOSED_STEP, None, self._clock.now())
+
+    async def release_closed(self, question_message_id: int) -> None:
+        async with self._sessionmaker.begin() as session:
+            await repo.release(session, question_message_id, CLOSED_STEP)
 
     async def stats(self, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
         """(nudges sent, nudges followed by an answer from a nudged helper) in [start, end)."""

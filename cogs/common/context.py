@@ -24,4 +24,9 @@ def guild_id_of(interaction: discord.Interaction[Any]) -> int:
     return interaction.guild_id
 
 
-__all__ = ["guild_id_of", "require_service"]
+def given_options(interaction: discord.Interaction[Any]) -> dict[str, Any]:
+    """The options the member actually gave to the slash command (left-out ones are None)."""
+    return {name: value for name, value in interaction.namespace if value is not None}
+
+
+__all__ = ["given_options", "guild_id_of", "require_service"]

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.core.facts import QuestionFact
+from bot.core.nudge_relist import CLOSED_STEP, RELIST_PREFIX
 from bot.core.nudges import NudgeAction, NudgeLadderAction
 from bot.db.models.core import GuildSettings, Question, QuestionResponder
 from bot.db.models.nudges import Helper, Nudge, NudgeTarget
@@ -185,14 +187,37 @@ def _insert_for(session: AsyncSession) -> Any:
 
 async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime) -> bool:
     """Record the step before it is posted. False when it was already claimed (by anyone)."""
+    helper_ids = action.helper_ids if isinstance(action, NudgeAction) else ()
+    return await claim_step(
+        session,
+        guild_id=action.guild_id,
+        question_message_id=action.question_message_id,
+        step=action.step,
+        channel_id=action.channel_id,
+        now=now,
+        helper_ids=helper_ids,
+    )
+
+
+async def claim_step(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    question_message_id: int,
+    step: str,
+    channel_id: int | None,
+    now: datetime,
+    helper_ids: Iterable[int] = (),
+) -> bool:
+    """Insert the (question, step) row and its targets; False when the row already exists."""
     insert = _insert_for(session)
     stmt = (
         insert(Nudge)
         .values(
-            guild_id=action.guild_id,
-            question_message_id=action.question_message_id,
-            step=action.step,
-            channel_id=action.channel_id,
+            guild_id=guild_id,
+            question_message_id=question_message_id,
+            step=step,
+            channel_id=channel_id,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["question_message_id", "step"])
@@ -201,14 +226,9 @@ async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime)
     nudge_id = (await session.execute(stmt)).scalar_one_or_none()
     if nudge_id is None:
         return False
-    if isinstance(action, NudgeAction) and action.helper_ids:
-        await session.execute(
-            insert(NudgeTarget),
-            [
-                {"nudge_id": nudge_id, "user_id": uid, "guild_id": action.guild_id}
-                for uid in action.helper_ids
-            ],
-        )
+    targets = [{"nudge_id": nudge_id, "user_id": uid, "guild_id": guild_id} for uid in helper_ids]
+    if targets:
+        await session.execute(insert(NudgeTarget), targets)
     return True
 
 
@@ -285,3 +305,73 @@ async def refresh_answered(session: AsyncSession, guild_id: int, since: datetime
             .values(answered=True)
         )
     return len(pairs)
+
+
+# --- re-listing and closing listings ----------------------------------------------
+
+
+async def relist_history(session: AsyncSession, question_message_id: int) -> tuple[list[datetime], set[int]]:
+    """(claim times of the question's re-listings, every helper ever invited to it)."""
+    times = list(
+        (
+            await session.execute(
+                select(Nudge.created_at).where(
+                    Nudge.question_message_id == question_message_id, Nudge.step.like(f"{RELIST_PREFIX}%")
+                )
+            )
+        ).scalars()
+    )
+    invited = set(
+        (
+            await session.execute(
+                select(NudgeTarget.user_id)
+                .join(Nudge, Nudge.id == NudgeTarget.nudge_id)
+                .where(Nudge.question_message_id == question_message_id)
+            )
+        ).scalars()
+    )
+    return times, invited
+
+
+@dataclass(frozen=True, slots=True)
+class PostedListing:
+    guild_id: int
+    question_message_id: int
+    channel_id: int  # where the listing is
+    message_id: int  # the listing message
+    question_channel_id: int
+    status: str  # the question's status now
+
+
+async def listings_to_close(session: AsyncSession, since: datetime, limit: int = 200) -> list[PostedListing]:
+    """Posted listings (claimed since `since`) of questions no longer open whose listings were
+    not yet marked closed."""
+    closed = aliased(Nudge)
+    already = exists().where(
+        closed.question_message_id == Nudge.question_message_id, closed.step == CLOSED_STEP
+    )
+    stmt = (
+        select(
+            Nudge.guild_id,
+            Nudge.question_message_id,
+            Nudge.channel_id,
+            Nudge.posted_message_id,
+            Question.channel_id,
+            Question.status,
+        )
+        .join(Question, Question.message_id == Nudge.question_message_id)
+        .where(
+            Nudge.created_at >= since,
+            Nudge.posted_message_id.is_not(None),
+            Nudge.channel_id.is_not(None),
+            (Nudge.step == "listing") | Nudge.step.like(f"{RELIST_PREFIX}%"),
+            Question.status != "open",
+            ~already,
+        )
+        .order_by(Nudge.question_message_id, Nudge.id)
+        .limit(limit)
+    )
+    return [
+        PostedListing(int(g), int(q), int(c or 0), int(m or 0), int(qc), str(status))
+        for g, q, c, m, qc, status in (await session.execute(stmt)).all()
+    ]
