@@ -389,12 +389,4 @@ async def setup(bot: HearthBot) -> None:
         log.info("no /hearth group loaded: nudge settings stay at /nudges")
 
 
-__all__ = [
-    "NudgeCog",
-    "StillNeededButton",
-    "attach_to_hearth",
-    "check_text",
-    "listing_embed",
-    "nudge_text",
-    "still_needed_view",
-]
+__all__ = ["NudgeCog", "StillNeededButton", "attach_to_hearth", "check_text", "listing_embed", "nudge_text"]

@@ -1,4 +1,4 @@
-""""Still need help": putting an open question back in front of helpers.
+"""The "Still need help" button: putting an open question back in front of helpers.
 
 When the asker (or a moderator) says a question still needs help, it is listed again in
 the help-wanted channel and helpers not yet invited to it may be invited once more, within

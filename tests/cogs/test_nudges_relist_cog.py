@@ -1,0 +1,98 @@
+"""The "Still need help" button in simcord: the question is listed again, helpers not yet invited are
+invited, the asker is told what happened, a double click posts nothing more, and listings are
+marked answered once the question is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.db.models.core import GuildSettings
+from bot.runtime.bot import HearthBot
+from tests.cogs.simworld import HearthWorld
+from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)
+    MINUTE,
+    bot_messages,
+    hearth_extensions,
+    hearth_services,
+    helper_awake_now,
+    poll,
+    quick_ladder,
+    set_status,
+    store_question,
+    text_of,
+)
+
+
+async def help_wanted_in_general(hearth: HearthWorld, services: Any) -> None:
+    async with services.sessionmaker.begin() as session:
+        settings = await session.get(GuildSettings, hearth.guild.id)
+        if settings is None:
+            settings = GuildSettings(guild_id=hearth.guild.id)
+            session.add(settings)
+        settings.help_wanted_channel_id = hearth.general.id
+
+
+async def test_still_need_help_relists_once_and_listings_close_when_answered(
+    hearth: HearthWorld,
+    hearth_bot: HearthBot,
+    hearth_services: Any,  # noqa: F811  (fixture imported above)
+) -> None:
+    await quick_ladder(hearth)
+    saved = await hearth.moderator.slash(
+        hearth.help, "nudges set", helpers_per_nudge=1, relist_every_hours=12
+    )
+    assert "relist_every_hours" in text_of(saved) and "12" in text_of(saved)
+    await help_wanted_in_general(hearth, hearth_services)
+    await helper_awake_now(hearth, hearth.bob)
+    await helper_awake_now(hearth, hearth.carol)
+    question = await hearth.alice.send(hearth.help, "How do I rotate the API keys?")
+    await store_question(hearth_services, question)
+    for minutes in (3, 3, 4):  # the nudge, the listing, the still-needed check
+        await hearth.env.advance_time(minutes * MINUTE)
+        await poll(hearth, hearth_bot)
+    nudge, check = bot_messages(hearth.help, hearth_bot)
+    [first_invited] = [u.id for u in nudge.mentions]
+    assert len(bot_messages(hearth.general, hearth_bot)) == 1
+
+    kept = await hearth.alice.click(check, label="Still need help")
+    assert kept.ephemeral
+    reply = text_of(kept)
+    assert "stays open" in reply and "listed again" in reply and "1 more helper invited" in reply
+    listings = bot_messages(hearth.general, hearth_bot)
+    assert len(listings) == 2 and listings[-1].embeds[0].title == "Help wanted"
+    assert listings[-1].mentions == []
+    renudge = bot_messages(hearth.help, hearth_bot)[-1]
+    assert renudge.reference is not None and renudge.reference.message_id == question.id
+    assert [u.id for u in renudge.mentions] == list({hearth.bob.id, hearth.carol.id} - {first_invited})
+
+    again = await hearth.alice.click(check, label="Still need help")
+    assert again.ephemeral and "recently" in text_of(again)
+    assert len(bot_messages(hearth.general, hearth_bot)) == 2
+    assert len(bot_messages(hearth.help, hearth_bot)) == 3
+
+    await set_status(hearth_services.sessionmaker, question.id, "answered", responder=hearth.bob.id)
+    await poll(hearth, hearth_bot)
+    await poll(hearth, hearth_bot)
+    titles = [m.embeds[0].title for m in bot_messages(hearth.general, hearth_bot)]
+    assert titles == ["Help wanted: answered", "Help wanted: answered"]
+    late = await hearth.alice.click(check, label="Still need help")
+    assert "already has an answer" in text_of(late)
+    assert hearth.env.errors == []
+
+
+async def test_still_need_help_without_a_channel_or_free_helper_says_so(
+    hearth: HearthWorld,
+    hearth_bot: HearthBot,
+    hearth_services: Any,  # noqa: F811  (fixture imported above)
+) -> None:
+    await quick_ladder(hearth)
+    question = await hearth.alice.send(hearth.help, "Why is my build so slow?")
+    await store_question(hearth_services, question)
+    await hearth.env.advance_time(10 * MINUTE)
+    await poll(hearth, hearth_bot)
+    [check] = bot_messages(hearth.help, hearth_bot)
+    refused = await hearth.bob.click(check, label="Still need help")
+    assert "Only the member who asked" in text_of(refused)
+    kept = await hearth.alice.click(check, label="Still need help")
+    assert kept.ephemeral and "No new helper was free" in text_of(kept)
+    assert len(bot_messages(hearth.help, hearth_bot)) == 1
