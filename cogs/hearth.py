@@ -17,6 +17,7 @@ from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import no_mentions, settings_embed
 from cogs.common.errors import ensure_error_handler
+from cogs.members import STAFF_ROLES_CHANGED, add_staff_cog
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
@@ -128,6 +129,8 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
             )
             return
         updated = await self.settings.update(guild_id, change)
+        if change.add_staff_roles or change.remove_staff_roles:
+            self.bot.dispatch(STAFF_ROLES_CHANGED, guild_id)
         await interaction.response.send_message(
             "Settings saved.", embed=settings_embed(updated), ephemeral=True, allowed_mentions=no_mentions()
         )
@@ -219,3 +222,4 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
 
 async def setup(bot: HearthBot) -> None:
     await bot.add_cog(HearthCog(bot))
+    await add_staff_cog(bot)  # staff flags follow roles and the staff roles set here

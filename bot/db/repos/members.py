@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, func, or_, select
+from sqlalchemy import Column, Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Base
 from bot.db.models.core import Interaction, Interest, Member, Message, Question
-from bot.db.repos import dialect_insert, sql_earlier, sql_later
+from bot.db.repos import IN_CHUNK, dialect_insert, sql_earlier, sql_later
 
 USER_COLUMN_NAMES = frozenset({"user_id", "author_id", "asker_id", "resolved_by"})
 
@@ -76,6 +76,42 @@ async def opted_out_ids(session: AsyncSession, guild_id: int) -> set[int]:
         select(Member.user_id).where(Member.guild_id == guild_id, Member.opted_out.is_(True))
     )
     return set(rows)
+
+
+async def staff_among(session: AsyncSession, guild_id: int, user_ids: list[int]) -> set[int]:
+    """Which of these members are marked staff now."""
+    marked: set[int] = set()
+    for start in range(0, len(user_ids), IN_CHUNK):
+        chunk = user_ids[start : start + IN_CHUNK]
+        marked.update(
+            await session.scalars(
+                select(Member.user_id).where(
+                    Member.guild_id == guild_id, Member.is_staff.is_(True), Member.user_id.in_(chunk)
+                )
+            )
+        )
+    return marked
+
+
+async def mark_staff(session: AsyncSession, guild_id: int, user_ids: list[int], *, staff: bool) -> None:
+    """Set `is_staff`. Marking creates the member row when needed; unmarking only touches
+    existing rows (a member nobody marked has no row to change)."""
+    if not user_ids:
+        return
+    if staff:
+        ins = dialect_insert(session, Member)
+        await session.execute(
+            ins.on_conflict_do_update(index_elements=["guild_id", "user_id"], set_={"is_staff": True}),
+            [{"guild_id": guild_id, "user_id": uid, "is_staff": True} for uid in user_ids],
+        )
+        return
+    for start in range(0, len(user_ids), IN_CHUNK):
+        chunk = user_ids[start : start + IN_CHUNK]
+        await session.execute(
+            update(Member)
+            .where(Member.guild_id == guild_id, Member.user_id.in_(chunk))
+            .values(is_staff=False)
+        )
 
 
 def _iso(value: Any) -> Any:
@@ -151,9 +187,11 @@ async def member_summary(session: AsyncSession, guild_id: int, user_id: int) -> 
 
 __all__ = [
     "USER_COLUMN_NAMES",
+    "mark_staff",
     "member_summary",
     "member_tables",
     "opted_out_ids",
     "set_opt_out",
+    "staff_among",
     "upsert_member",
 ]

@@ -1,0 +1,79 @@
+"""Staff flags follow Discord in simcord: moderators at join, role changes, and the staff roles
+set with `/hearth setup` (real services on a migrated SQLite file)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from bot.db.models.core import Member
+from bot.runtime.bot import HearthBot
+from tests.cogs.commands_support import open_command_services, reply_text
+from tests.cogs.simworld import HearthWorld, SimcordClock
+
+
+@pytest.fixture
+def hearth_extensions() -> list[str]:
+    return ["cogs.hearth"]
+
+
+@pytest_asyncio.fixture
+async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[Any]:
+    async with open_command_services(tmp_path / "hearth.db", hearth_clock) as services:
+        yield services
+
+
+async def staff_ids(hearth: HearthWorld, bot: HearthBot) -> set[int]:
+    await hearth.env.settle()
+    for _ in range(5):  # start-up and setting changes run in a background task
+        await asyncio.sleep(0.01)
+    async with bot.services.sessionmaker() as session:
+        found = await session.scalars(
+            select(Member.user_id).where(Member.guild_id == hearth.guild.id, Member.is_staff.is_(True))
+        )
+        return set(found)
+
+
+async def test_staff_flags_follow_permissions_roles_and_the_setting(
+    hearth: HearthWorld, hearth_bot: HearthBot
+) -> None:
+    assert hearth_bot.get_cog("StaffCog") is not None
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}  # Manage Server, at join
+
+    team = hearth.guild.create_role("Team")
+    backend = hearth.env.backend
+    backend.add_member_role(hearth.guild.id, hearth.alice.id, team.id)
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}  # not a staff role yet
+
+    saved = await hearth.moderator.slash(hearth.general, "hearth setup", staff_role_add=team)
+    assert "Settings saved" in reply_text(saved)
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id}
+
+    backend.add_member_role(hearth.guild.id, hearth.bob.id, team.id)
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id, hearth.bob.id}
+    backend.remove_member_role(hearth.guild.id, hearth.bob.id, team.id)
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id}
+
+    await hearth.moderator.slash(hearth.general, "hearth setup", staff_role_remove=team)
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
+    backend.remove_member_role(hearth.guild.id, hearth.moderator.id, hearth.mod_role.id)
+    assert await staff_ids(hearth, hearth_bot) == set()
+    assert hearth.env.errors == []
+
+
+async def test_start_up_checks_every_cached_member(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
+    """Flags left stale while the bot was away are put right when it is ready again."""
+    async with hearth_bot.services.sessionmaker.begin() as session:
+        session.add(Member(guild_id=hearth.guild.id, user_id=hearth.carol.id, is_staff=True))
+        moderator = await session.get(Member, (hearth.guild.id, hearth.moderator.id))
+        assert moderator is not None and moderator.is_staff
+        moderator.is_staff = False
+    assert await staff_ids(hearth, hearth_bot) == {hearth.carol.id}
+    hearth_bot.dispatch("ready")
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
