@@ -7,7 +7,6 @@ from bot.db.base import Base
 from bot.db.models import core, digests, intros, nudges
 from bot.db.models.core import (
     BackfillProgress,
-    Channel,
     GuildSettings,
     IngestProgress,
     Interaction,
@@ -21,7 +20,6 @@ from bot.db.models.core import (
 __all__ = [
     "BackfillProgress",
     "Base",
-    "Channel",
     "GuildSettings",
     "IngestProgress",
     "Interaction",

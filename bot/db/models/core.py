@@ -1,4 +1,4 @@
-"""Core tables: guild settings, members, channels, message facts, interactions, questions,
+"""Core tables: guild settings, members, message facts, interactions, questions,
 interests and resumable progress markers.
 
 No table stores a message body; a question may keep a short snippet when the server allows it.
@@ -52,18 +52,6 @@ class Member(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
-
-
-class Channel(Base):
-    __tablename__ = "channels"
-
-    channel_id: Mapped[int] = _id(primary_key=True)
-    guild_id: Mapped[int] = _id()
-    parent_channel_id: Mapped[int | None] = _id(nullable=True)
-    kind: Mapped[str] = mapped_column(String(16), default="text")
-    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
-
-    __table_args__ = (Index("ix_channels_guild_id", "guild_id"),)
 
 
 class Message(Base):
@@ -179,7 +167,6 @@ class BackfillProgress(Base):
 
 __all__ = [
     "BackfillProgress",
-    "Channel",
     "GuildSettings",
     "IngestProgress",
     "Interaction",
