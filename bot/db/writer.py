@@ -116,11 +116,16 @@ class BatchedWriter:
             log.exception("background write failed; %d facts kept for the next flush", self.pending)
 
     async def flush(self, *, full_batches_only: bool = False) -> None:
-        """Write what is buffered (with `full_batches_only`, leave a last partial batch buffered)."""
+        """Write what is buffered when the flush begins (with `full_batches_only`, leave a last
+        partial batch buffered). Facts appended while it writes wait for the next flush: a flush
+        that chased them would, on a live bot, run one small transaction after another."""
+        least = self._batch_size if full_batches_only else 1
         async with self._lock:
-            while len(self._buffer) >= (self._batch_size if full_batches_only else 1):
-                batch = self._buffer[: self._batch_size]
+            remaining = len(self._buffer)
+            while remaining >= least:
+                batch = self._buffer[: min(self._batch_size, remaining)]
                 del self._buffer[: len(batch)]
+                remaining -= len(batch)
                 try:
                     await self._write_isolating(batch)
                 except BaseException:
