@@ -9,8 +9,10 @@ No network: payloads are decoded with discord.py's JSON decoder and handed to
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -32,10 +34,16 @@ class LiveResult:
     messages: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    cpu_seconds: float = float("nan")  # the process's CPU time (all threads) while driving
 
     @property
     def rate(self) -> float:
         return self.messages / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def cpu_rate(self) -> float:
+        """Messages per CPU second: what a busy, shared machine disturbs least."""
+        return self.messages / self.cpu_seconds if self.cpu_seconds > 0 else float("nan")
 
     def percentile(self, q: float) -> float:
         if not self.latencies_ms:
@@ -179,6 +187,7 @@ async def drive(
     latencies: list[float] = []
     loop = asyncio.get_running_loop()
     started = loop.time()
+    cpu_started = time.process_time()
     for index, raw in enumerate(payloads):
         if rate:
             # A message that is due while the bot is busy waits: that backlog counts. The
@@ -202,7 +211,8 @@ async def drive(
     if pending:
         await asyncio.gather(*pending)
     await finish()
-    return LiveResult(len(payloads), loop.time() - started, latencies)
+    cpu = time.process_time() - cpu_started
+    return LiveResult(len(payloads), loop.time() - started, latencies, cpu)
 
 
 def _client_user(state: Any) -> None:
@@ -269,6 +279,7 @@ async def run_hearth(guild: dict[str, Any], payloads: list[bytes], rate: float |
         _client_user(state)
         state._add_guild_from_data(guild)
         await bot.load_extension("cogs.listeners")
+        bot.freeze_heap()  # what the bot does when ready (RuntimeOptions.freeze_heap_when_ready)
         await writer.start(0.5)
         try:
             result = await drive(state, payloads, clock, rate=rate, finish=pipeline.flush)
@@ -280,7 +291,8 @@ async def run_hearth(guild: dict[str, Any], payloads: list[bytes], rate: float |
 
 
 def measure(folder: Path, limit: int, runs: int, paced: int) -> dict[str, Any]:
-    """Medians of `runs` back-to-back runs of each path, and latencies paced at 1,000 msgs/s."""
+    """Medians of `runs` back-to-back runs of each path, and of `runs` paced runs at 1,000 msgs/s
+    (the latency percentiles of each paced run, then their median). Floor and Hearth alternate."""
     guild, payloads = load_payloads(folder, limit)
     floors: list[LiveResult] = []
     hearths: list[LiveResult] = []
@@ -288,16 +300,49 @@ def measure(folder: Path, limit: int, runs: int, paced: int) -> dict[str, Any]:
         floors.append(asyncio.run(run_floor(guild, payloads)))
         hearths.append(asyncio.run(run_hearth(guild, payloads)))
     paced_payloads = payloads[:paced]
-    paced_hearth = asyncio.run(run_hearth(guild, paced_payloads, rate=1000.0))
-    paced_floor = asyncio.run(run_floor(guild, paced_payloads, rate=1000.0))
+    paced_hearths: list[LiveResult] = []
+    paced_floors: list[LiveResult] = []
+    for _ in range(runs):
+        paced_hearths.append(asyncio.run(run_hearth(guild, paced_payloads, rate=1000.0)))
+        paced_floors.append(asyncio.run(run_floor(guild, paced_payloads, rate=1000.0)))
+    hearth_p99s = [r.percentile(0.99) for r in paced_hearths]
     return {
         "messages": len(payloads),
         "floor_rates": [r.rate for r in floors],
         "hearth_rates": [r.rate for r in hearths],
+        "floor_cpu_rates": [r.cpu_rate for r in floors],
+        "hearth_cpu_rates": [r.cpu_rate for r in hearths],
         "paced_messages": len(paced_payloads),
-        "hearth_p50_ms": paced_hearth.percentile(0.50),
-        "hearth_p99_ms": paced_hearth.percentile(0.99),
-        "hearth_max_ms": max(paced_hearth.latencies_ms, default=float("nan")),
-        "floor_p99_ms": paced_floor.percentile(0.99),
+        "paced_runs": runs,
+        "hearth_p50_ms": statistics.median(r.percentile(0.50) for r in paced_hearths),
+        "hearth_p99_ms": statistics.median(hearth_p99s),
+        "hearth_p99s_ms": hearth_p99s,
+        "hearth_max_ms": max(max(r.latencies_ms, default=float("nan")) for r in paced_hearths),
+        "floor_p99_ms": statistics.median(r.percentile(0.99) for r in paced_floors),
+        "floor_p99s_ms": [r.percentile(0.99) for r in paced_floors],
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The live rows alone (the benchmark's inputs), printed as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_live", description=main.__doc__)
+    parser.add_argument("--quick", action="store_true", help="the tiny inputs of `make bench --quick`")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each path, alternating (default 3)")
+    parser.add_argument("--messages", type=int, help="payloads back to back (default: the benchmark's)")
+    parser.add_argument("--paced", type=int, help="payloads paced at 1,000/s (default: the benchmark's)")
+    args = parser.parse_args(argv)
+    from bench.common import dataset
+    from bench.run import full_sizes, quick_sizes
+
+    sizes = quick_sizes() if args.quick else full_sizes(args.runs, 1)
+    folder, _ = dataset(sizes.live)
+    raw = measure(folder, args.messages or sizes.live_messages, args.runs, args.paced or sizes.paced_messages)
+    floor, hearth = statistics.median(raw["floor_cpu_rates"]), statistics.median(raw["hearth_cpu_rates"])
+    raw["cpu_ratio"] = hearth / floor
+    print(json.dumps(raw, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class RuntimeOptions:
     backfill_days: int = 30
     backfill_on_join: bool = True
     misfire_grace_seconds: int = DEFAULT_MISFIRE_GRACE_SECONDS
+    freeze_heap_when_ready: bool = True
 
 
 def build_intents(*, message_content: bool) -> discord.Intents:
@@ -98,6 +100,7 @@ class HearthBot(commands.AutoShardedBot):
         self.skipped_extensions: list[str] = []
         self._closed = False
         self._content_warning_logged = False
+        self._heap_frozen = False
         self.flush_errors = 0
         self._flusher = tasks.loop(seconds=settings.flush_seconds)(self._flush_facts)
 
@@ -143,6 +146,27 @@ class HearthBot(commands.AutoShardedBot):
             synced = await self.tree.sync()
             log.info("synced %d application commands", len(synced))
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Prefix commands only when there are any: Hearth's commands are application commands,
+        and `process_commands` builds a context (prefix lookup included) for every message."""
+        if self.all_commands:
+            await self.process_commands(message)
+
+    async def on_ready(self) -> None:
+        if self.settings.freeze_heap_when_ready:
+            self.freeze_heap()
+
+    def freeze_heap(self) -> None:
+        """Once per process, when the caches are filled: collect, then move every object that
+        exists (modules, the guild cache, the restored engine state) out of the garbage
+        collector's reach. A full collection over that heap holds the event loop for ~60 to
+        90 ms; after this one, full collections walk only what was made since."""
+        if self._heap_frozen:
+            return
+        self._heap_frozen = True
+        gc.collect()
+        gc.freeze()
+
     async def _flush_facts(self) -> None:
         """Write what the batched writer holds, on a short timer (and once more on close)."""
         try:
@@ -162,6 +186,9 @@ class HearthBot(commands.AutoShardedBot):
             return
         self._closed = True
         self._flusher.cancel()
+        if self._heap_frozen:
+            gc.unfreeze()  # the frozen objects can be collected again once the bot is gone
+            self._heap_frozen = False
         await self.scheduler.stop()  # a poll in progress posts what it claimed before we disconnect
         try:
             await super().close()

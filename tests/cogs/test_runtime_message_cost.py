@@ -1,0 +1,76 @@
+"""What the bot itself does per message and once when ready: prefix commands only when there
+are any, and the start-up heap moved out of the garbage collector's way."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from discord.ext import commands
+
+from bot.core.clock import FakeClock
+from bot.runtime.bot import HearthBot, RuntimeOptions
+from tests.cogs.simworld import RecordingServices
+
+
+async def _bot(**options: Any) -> HearthBot:
+    bot = HearthBot(
+        services=RecordingServices(),  # type: ignore[arg-type]
+        clock=FakeClock(),
+        settings=RuntimeOptions(**options),
+    )
+    await bot._async_setup_hook()  # what login() does first; close() needs it
+    return bot
+
+
+class _Counting(HearthBot):
+    def __init__(self) -> None:
+        super().__init__(
+            services=RecordingServices(),  # type: ignore[arg-type]
+            clock=FakeClock(),
+            settings=RuntimeOptions(),
+        )
+        self.processed: list[object] = []
+
+    async def process_commands(self, message: Any, /) -> None:
+        self.processed.append(message)
+
+
+async def test_messages_skip_prefix_processing_when_there_is_no_prefix_command() -> None:
+    bot = _Counting()
+    await bot._async_setup_hook()
+    message = object()
+    await bot.on_message(message)  # type: ignore[arg-type]
+    assert bot.processed == []
+
+    @commands.command(name="ping")
+    async def ping(ctx: commands.Context[Any]) -> None:
+        return None
+
+    bot.add_command(ping)
+    await bot.on_message(message)  # type: ignore[arg-type]
+    assert bot.processed == [message]
+    await bot.close()
+
+
+async def test_the_heap_is_frozen_once_when_ready_and_released_on_close() -> None:
+    assert gc.get_freeze_count() == 0
+    bot = await _bot()
+    try:
+        await bot.on_ready()
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the modules and objects that existed when the bot became ready
+        kept = [[] for _ in range(10)]  # tracked objects made after: not frozen by a 2nd ready
+        await bot.on_ready()
+        assert gc.get_freeze_count() == frozen
+        assert kept
+    finally:
+        await bot.close()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_freezing_can_be_turned_off() -> None:
+    bot = await _bot(freeze_heap_when_ready=False)
+    await bot.on_ready()
+    assert gc.get_freeze_count() == 0
+    await bot.close()
