@@ -35,6 +35,7 @@ from bot.core.inference import (
     infer_flow,
     target_message,
 )
+from bot.core.question_roots import run_start
 from bot.core.questions import RESOLVE_EMOJI, QuestionState, looks_like_question
 from bot.core.resolution import latest_unresolved
 
@@ -192,15 +193,20 @@ class Engine:
         msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._names.key(ev.author_name),
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
                   question_id=parent.question_id if parent is not None else None, shaped=shaped, words=words,
-                  explicit=explicit)
+                  explicit=explicit, greeting=text.is_greeting(ev.content))
         if parent is None and thread is not None and thread.root_message_id in self._questions:
             msg.question_id = thread.root_message_id
         facts: list[Fact] = []
         new_question = self._starts_question(ev, rules, msg, shaped, explicit, thread)
         if new_question is not None:
-            msg.question_id = ev.message_id
-            msg.is_question = True
-            self._questions[ev.message_id] = new_question
+            first = msg if new_question.source != "auto" else run_start(self._index, flow, msg, ev.content) or msg
+            if first is not msg:  # the question began with the asker's own earlier line
+                new_question.message_id, new_question.asked_at = first.message_id, self._index_time(first)
+                facts.append(MessageFact(ev.guild_id, ev.channel_id, first.message_id, author, new_question.asked_at,
+                                         ev.parent_channel_id, is_question=True))
+            msg.question_id = first.question_id = first.message_id
+            first.is_question = first.asks = True
+            self._questions[first.message_id] = new_question
         asked = self._questions.get(msg.question_id) if msg.question_id is not None else None
         msg.asks = asked is not None and asked.asker_id == author
         facts.append(MessageFact(ev.guild_id, ev.channel_id, ev.message_id, author, ev.created_at,
@@ -216,11 +222,8 @@ class Engine:
             facts.append(new_question.to_fact())
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
-        addressed = [t for t in targets if t.kind != "inferred"] if new_question is None and not msg.asks else []
-        if addressed and text.is_thanks(ev.content):
-            state = latest_unresolved(flow, self._questions, author, msg)
-            if resolution.thanked(state, addressed, author, ev.created_at) and state is not None:
-                facts.append(state.to_fact())
+        if targets and new_question is None:
+            facts.extend(resolution.acknowledged(flow, self._questions, ev.guild_id, msg, targets, ev.content))
         self._remember(flow, msg)
         return facts
 
@@ -335,10 +338,7 @@ class Engine:
         msg = self._index.get(ev.message_id)
         if ev.message_id in self._questions:
             return []
-        if ev.author_id is not None:
-            asker = ev.author_id
-        else:
-            asker = msg.author_id if msg is not None else ev.by_user_id
+        asker = ev.author_id if ev.author_id is not None else (msg.author_id if msg is not None else ev.by_user_id)
         asked = self._index_time(msg) if msg is not None else ev.at
         state = QuestionState(ev.guild_id, ev.channel_id, ev.message_id, asker, asked, source="manual")
         self._questions[ev.message_id] = state

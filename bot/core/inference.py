@@ -76,6 +76,7 @@ class Msg:
     asks: bool = False  # part of a question this author asked
     words: frozenset[str] | None = None  # content words, kept only while in the channel window
     reactors: tuple[int, ...] = ()  # members who reacted (one reaction interaction each, whatever the emoji)
+    greeting: bool = False  # a bare greeting ("hi all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,17 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
     return None
 
 
+def rephrased(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
+    """The author's latest line when it belongs to their own question, asked minutes ago and still
+    unanswered: a new full question from them then rephrases or extends it (people re-ask in
+    more words when nobody answers) rather than opening another one."""
+    own = flow.last_by(author_id)
+    if own is None or not own.asks or own.question_id is None or ts - own.ts > flow.params.self_seconds:
+        return None
+    asked = own if own.question_id == own.message_id else flow.find(own.question_id)
+    return own if asked is not None and not asked.answered else None
+
+
 def _scored(
     flow: ChannelFlow, model: LinkModel, author_id: int, ts: float, content: str, is_question: bool,
     words: frozenset[str],
@@ -224,7 +236,8 @@ def _scored(
     obs = Observation(author_id, ts, is_question, text.is_acknowledgement(content), text.is_appeal(content),
                       len(content.split()), words)
     if is_question and obs.words >= flow.params.fresh_question_words:
-        return None, None  # a full question opens a new conversation
+        own = rephrased(flow, author_id, ts)
+        return None, own.message_id if own is not None else None  # a full question opens a new conversation
     chosen = choose_link(model, flow, obs)
     if chosen is not None:
         best = chosen[0]

@@ -2,14 +2,17 @@
 
 Discord gives askers ways to say "this answered me" that no reply chain shows: a ✅ on a
 helper's message that nothing linked to the question, or a thanks sent by mention or reply.
-These functions find the asker's question such a signal belongs to and apply it.
+An asker's "ok that did it" can also show which unlinked line answered them. These functions
+find the asker's question such a signal belongs to and apply it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
+from bot.core import text
+from bot.core.facts import Fact, InteractionFact
 from bot.core.inference import ChannelFlow, Msg, Target
 from bot.core.questions import QuestionState
 
@@ -44,3 +47,43 @@ def checked(state: QuestionState | None, reactor: int, message_id: int, author: 
     if author != state.asker_id:
         state.add_response(message_id, author, when)
     return state.status == "answered" and state.resolve(reactor, when)
+
+
+def acknowledged(
+    flow: ChannelFlow, questions: Mapping[int, QuestionState], guild_id: int, ack: Msg, targets: list[Target],
+    content: str,
+) -> list[Fact]:
+    """Facts from a message that responds to someone and is the author's thanks or acknowledgement.
+
+    Thanks by mention, reply or typed name resolve the author's latest question (`thanked`). An
+    acknowledgement ("thanks", "ok that did it", "ah right") of a member while the author's
+    latest question is still unanswered reveals that member's answer: their first line since
+    the question that nobody linked (placed as the member's own follow-up, or left alone)
+    answered it (thanks also resolve it). That line gets the interaction it missed, dated when it
+    was posted: facts carry message ids, so the late upsert lands on the right rows."""
+    when = datetime.fromtimestamp(ack.ts, UTC)
+    thanks = text.is_thanks(content)
+    addressed = [t for t in targets if t.kind != "inferred"] if not ack.asks else []
+    if addressed and thanks:
+        state = latest_unresolved(flow, questions, ack.author_id, ack)
+        if thanked(state, addressed, ack.author_id, when) and state is not None:
+            return [state.to_fact()]
+    if not (thanks or text.is_acknowledgement(content)):
+        return []
+    state = latest_unresolved(flow, questions, ack.author_id, ack)
+    if state is None or state.status != "open":
+        return []
+    helper = targets[0].user_id
+    asked = state.asked_at.timestamp()
+    for line in flow.messages:
+        if (line.author_id == helper and line.ts >= asked and not line.targets and not line.explicit
+                and not line.is_question):
+            at = datetime.fromtimestamp(line.ts, UTC)
+            line.targets = (ack.author_id,)
+            line.question_id = state.message_id
+            state.add_response(line.message_id, helper, at)
+            if thanks:
+                state.resolve(ack.author_id, when)
+            return [InteractionFact(guild_id, line.channel_id, line.message_id, helper, ack.author_id,
+                                    state.message_id, "inferred", at), state.to_fact()]
+    return []

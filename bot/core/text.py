@@ -169,3 +169,24 @@ def last_word(content: str) -> str:
     parts = content.rsplit(None, 1)
     return parts[-1].strip(",:;.!?()<>\"'").lower() if parts else ""
 
+
+
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|heya|hiya|hola|howdy|yo|greetings|morning|evening|good (?:morning|evening|afternoon|day))\b",
+    re.IGNORECASE,
+)
+
+
+def is_greeting(content: str) -> bool:
+    """A bare greeting ("hi all", "hello everyone!"): no part of the question that may follow it."""
+    if len(content) > 60:
+        return False
+    return _GREETING.match(strip_leading_address(content)) is not None and len(content.split()) <= 3
+
+
+_REFERS_BACK = re.compile(r"\b(?:this|that|it|these|those|them)\b", re.IGNORECASE)
+
+
+def refers_back(content: str) -> bool:
+    """The text points back at something said before ("how would i do that?", "anyone seen this?")."""
+    return _REFERS_BACK.search(strip_code_and_urls(content)) is not None

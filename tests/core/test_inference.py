@@ -186,3 +186,25 @@ def test_a_forum_post_owner_thanking_nobody_in_particular_resolves_the_post() ->
     chat.send(ALICE, "thank you so much, fixed it", **kw)
     state = chat.question(starter)
     assert state is not None and state.status == "resolved" and state.resolved_by == ALICE
+
+
+def test_a_full_question_soon_after_the_askers_unanswered_one_rephrases_it() -> None:
+    chat = Chat()
+    q = chat.send(1, "how do I share a folder with the vm?")
+    again = chat.send(1, "in virtualbox with win7 as guest, how do I access my ntfs partition from the vm?", seconds=60)
+    assert chat.question(again) is None
+    answer = chat.send(2, "<@1> shared folders in the vm settings", mentions=(1,), seconds=30)
+    fact = chat.question(q)
+    assert fact is not None and fact.status == "answered" and fact.first_response_message_id == answer
+
+
+def test_a_full_question_after_an_answered_one_or_much_later_is_new() -> None:
+    chat = Chat()
+    q = chat.send(1, "how do I share a folder with the vm?")
+    chat.send(2, "<@1> shared folders in the vm settings", mentions=(1,), seconds=30)
+    new = chat.send(1, "and how do I make my usb stick show up inside the windows guest as well?", seconds=60)
+    assert chat.question(new) is not None and chat.question(q) is not None
+    later = Chat()
+    later.send(1, "how do I share a folder with the vm?")
+    again = later.send(1, "in virtualbox with win7 as guest, how do I access my ntfs partition?", seconds=600)
+    assert later.question(again) is not None
