@@ -7,7 +7,9 @@ Times come from Discord when it gives one, otherwise from the `at` argument.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol, TypedDict
 
 import discord
 
@@ -25,6 +27,33 @@ from bot.core.events import (
 
 # Message types that carry something a member wrote; everything else is a system notice.
 _MEMBER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+class _InChannel(Protocol):
+    """What every raw message event carries (deletes, edits, reactions)."""
+
+    @property
+    def guild_id(self) -> int | None: ...
+
+    @property
+    def channel_id(self) -> int: ...
+
+
+class _Where(TypedDict):
+    guild_id: int
+    channel_id: int
+    message_id: int
+
+
+def _where(payload: _InChannel, message_id: int) -> _Where | None:
+    """The guild, channel and message a raw event is about; None outside a guild (a DM)."""
+    if payload.guild_id is None:
+        return None
+    return {"guild_id": payload.guild_id, "channel_id": payload.channel_id, "message_id": message_id}
+
+
+def _unique_ids(users: Sequence[discord.abc.Snowflake]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(user.id for user in users)) if users else ()
 
 
 def _is_forum(channel: object) -> bool:
@@ -94,7 +123,7 @@ def message_created(msg: discord.Message) -> MessageCreated | None:
         author_is_bot=author.bot or msg.webhook_id is not None,
         channel_kind=kind,
         parent_channel_id=parent_id,
-        mentions=tuple(dict.fromkeys(user.id for user in msg.mentions)),
+        mentions=_unique_ids(msg.mentions),
         reference_message_id=reference_message_id,
         reference_author_id=reference_author_id,
         is_thread_starter=is_starter,
@@ -126,16 +155,15 @@ def _mention_ids(data: object) -> tuple[int, ...]:
 def message_edited(payload: discord.RawMessageUpdateEvent, *, at: datetime) -> MessageEdited | None:
     """An edit of a guild message's text; None for DMs and content-less updates (embed unfurls)."""
     data = payload.data
-    if payload.guild_id is None or "content" not in data:
+    where = _where(payload, payload.message_id)
+    if where is None or "content" not in data:
         return None
     message = getattr(payload, "message", None)
     if isinstance(message, discord.Message) and message.author.bot:
         return None
     edited = _parse_time(data.get("edited_timestamp")) or at
     return MessageEdited(
-        guild_id=payload.guild_id,
-        channel_id=payload.channel_id,
-        message_id=payload.message_id,
+        **where,
         edited_at=edited,
         content=str(data.get("content") or ""),
         mentions=_mention_ids(data.get("mentions")),
@@ -143,29 +171,17 @@ def message_edited(payload: discord.RawMessageUpdateEvent, *, at: datetime) -> M
 
 
 def message_deleted(payload: discord.RawMessageDeleteEvent, *, at: datetime) -> MessageDeleted | None:
-    if payload.guild_id is None:
-        return None
-    return MessageDeleted(
-        guild_id=payload.guild_id,
-        channel_id=payload.channel_id,
-        message_id=payload.message_id,
-        deleted_at=at,
-    )
+    where = _where(payload, payload.message_id)
+    return None if where is None else MessageDeleted(**where, deleted_at=at)
 
 
 def messages_bulk_deleted(
     payload: discord.RawBulkMessageDeleteEvent, *, at: datetime
 ) -> list[MessageDeleted]:
-    if payload.guild_id is None:
-        return []
     return [
-        MessageDeleted(
-            guild_id=payload.guild_id,
-            channel_id=payload.channel_id,
-            message_id=message_id,
-            deleted_at=at,
-        )
+        MessageDeleted(**where, deleted_at=at)
         for message_id in sorted(payload.message_ids)
+        if (where := _where(payload, message_id)) is not None
     ]
 
 
@@ -173,13 +189,12 @@ def reaction_added(
     payload: discord.RawReactionActionEvent, *, at: datetime, message_author_id: int | None = None
 ) -> ReactionAdded | None:
     """A reaction; `message_author_id` fills in the reacted message's author when the payload lacks it."""
-    if payload.guild_id is None:
+    where = _where(payload, payload.message_id)
+    if where is None:
         return None
     member = payload.member
     return ReactionAdded(
-        guild_id=payload.guild_id,
-        channel_id=payload.channel_id,
-        message_id=payload.message_id,
+        **where,
         user_id=payload.user_id,
         emoji=emoji_key(payload.emoji),
         at=at,
@@ -189,12 +204,11 @@ def reaction_added(
 
 
 def reaction_removed(payload: discord.RawReactionActionEvent, *, at: datetime) -> ReactionRemoved | None:
-    if payload.guild_id is None:
+    where = _where(payload, payload.message_id)
+    if where is None:
         return None
     return ReactionRemoved(
-        guild_id=payload.guild_id,
-        channel_id=payload.channel_id,
-        message_id=payload.message_id,
+        **where,
         user_id=payload.user_id,
         emoji=emoji_key(payload.emoji),
         at=at,

@@ -60,7 +60,8 @@ async def test_the_heap_is_frozen_once_when_ready_and_released_on_close() -> Non
         await bot.on_ready()
         frozen = gc.get_freeze_count()
         assert frozen > 1000  # the modules and objects that existed when the bot became ready
-        kept: list[list[int]] = [[] for _ in range(10)]  # tracked objects made after: not frozen by a 2nd ready
+        # tracked objects made after the first ready are not frozen by a second one
+        kept: list[list[int]] = [[] for _ in range(10)]
         await bot.on_ready()
         assert gc.get_freeze_count() == frozen
         assert kept
