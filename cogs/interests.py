@@ -22,6 +22,16 @@ def _shown(interest: str) -> str:
     return escape_markdown(neutralize_mentions(interest))
 
 
+def _choices(names: list[str], current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices among `names` containing what was typed (Discord allows 25)."""
+    needle = current.strip().lower()
+    return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names if needle in n.lower()][:25]
+
+
+async def _confirm(interaction: discord.Interaction[Any], text: str) -> None:
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=no_mentions())
+
+
 @app_commands.guild_only()
 class InterestsCog(commands.GroupCog, group_name="interests", group_description="Your interests in this server"):
     def __init__(self, bot: HearthBot) -> None:
@@ -36,9 +46,7 @@ class InterestsCog(commands.GroupCog, group_name="interests", group_description=
     @app_commands.describe(interest=f"A topic, up to {MAX_INTEREST_CHARS} characters")
     async def add(self, interaction: discord.Interaction[Any], interest: str) -> None:
         added = await self.interests.add(guild_id_of(interaction), interaction.user.id, interest)
-        await interaction.response.send_message(
-            f"Added **{_shown(added)}** to your interests.", ephemeral=True, allowed_mentions=no_mentions()
-        )
+        await _confirm(interaction, f"Added **{_shown(added)}** to your interests.")
 
     @add.autocomplete("interest")
     async def _add_autocomplete(
@@ -46,16 +54,13 @@ class InterestsCog(commands.GroupCog, group_name="interests", group_description=
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        names = await self.interests.suggest(interaction.guild_id, current)
-        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names]
+        return _choices(await self.interests.suggest(interaction.guild_id, current), "")
 
     @app_commands.command(name="remove", description="Remove one of your interests")
     @app_commands.describe(interest="One of your interests")
     async def remove(self, interaction: discord.Interaction[Any], interest: str) -> None:
         removed = await self.interests.remove(guild_id_of(interaction), interaction.user.id, interest)
-        await interaction.response.send_message(
-            f"Removed **{_shown(removed)}** from your interests.", ephemeral=True, allowed_mentions=no_mentions()
-        )
+        await _confirm(interaction, f"Removed **{_shown(removed)}** from your interests.")
 
     @remove.autocomplete("interest")
     async def _remove_autocomplete(
@@ -63,9 +68,7 @@ class InterestsCog(commands.GroupCog, group_name="interests", group_description=
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        mine = await self.interests.for_member(interaction.guild_id, interaction.user.id)
-        needle = current.strip().lower()
-        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in mine if needle in n][:25]
+        return _choices(await self.interests.for_member(interaction.guild_id, interaction.user.id), current)
 
     @app_commands.command(name="list", description="Show your interests")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:

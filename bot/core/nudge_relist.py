@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from bot.core.facts import QuestionFact
 from bot.core.helper_choice import HelperProfile, choose_helpers
-from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeSettings, action_record
+from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeSettings, action_record, build_action
 
 RELIST_PREFIX = "relist:"
 CLOSED_STEP = "closed"  # the listings of a question that is no longer open were marked so
@@ -45,17 +45,11 @@ def is_listing_step(step: str) -> bool:
 class Relist:
     """List the question again and invite helpers not invited to it before."""
 
-    guild_id: int
-    channel_id: int  # where the question is
-    question_message_id: int
-    asker_id: int
-    asked_at: datetime
+    question: QuestionFact
     at: datetime
     number: int  # 1 for the first re-listing of this question
     helper_ids: tuple[int, ...] = ()
     listing_channel_id: int | None = None  # the help-wanted channel, when one is set
-    snippet: str | None = None
-    topics: tuple[str, ...] = ()
 
     kind: ClassVar[str] = "relist"
 
@@ -63,49 +57,34 @@ class Relist:
     def step(self) -> str:
         return relist_step(self.number)
 
+    @property
+    def guild_id(self) -> int:
+        return self.question.guild_id
+
+    @property
+    def channel_id(self) -> int:
+        """Where the question is."""
+        return self.question.channel_id
+
+    @property
+    def question_message_id(self) -> int:
+        return self.question.message_id
+
     def as_listing(self) -> HelpWantedListing | None:
         """The fresh help-wanted post (None without a help-wanted channel)."""
-        if self.listing_channel_id is None:
-            return None
-        return HelpWantedListing(
-            guild_id=self.guild_id,
-            channel_id=self.listing_channel_id,
-            question_channel_id=self.channel_id,
-            question_message_id=self.question_message_id,
-            asker_id=self.asker_id,
-            asked_at=self.asked_at,
-            at=self.at,
-            snippet=self.snippet,
-            topics=self.topics,
-        )
+        action = build_action("listing", self.question, self.at, help_wanted_channel_id=self.listing_channel_id)
+        return action if isinstance(action, HelpWantedListing) else None
 
     def as_nudge(self) -> NudgeAction | None:
         """The reply inviting the newly chosen helpers (None when nobody was free)."""
-        if not self.helper_ids:
-            return None
-        return NudgeAction(
-            guild_id=self.guild_id,
-            channel_id=self.channel_id,
-            question_message_id=self.question_message_id,
-            asker_id=self.asker_id,
-            helper_ids=self.helper_ids,
-            at=self.at,
-            snippet=self.snippet,
-        )
+        action = build_action("nudge", self.question, self.at, helper_ids=self.helper_ids)
+        return action if isinstance(action, NudgeAction) else None
 
     def to_record(self) -> dict[str, Any]:
-        extra: dict[str, int] = {"asker_id": self.asker_id}
+        extra = {"asker_id": self.question.asker_id}
         if self.listing_channel_id is not None:
             extra["listing_channel_id"] = self.listing_channel_id
-        return action_record(
-            self.kind,
-            self.at,
-            self.guild_id,
-            self.channel_id,
-            self.helper_ids,
-            self.question_message_id,
-            **extra,
-        )
+        return action_record(self, self.helper_ids, **extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +126,4 @@ def plan_relist(
     if settings.enabled and settings.helpers_per_nudge > 0:
         fresh = [c for c in candidates if c.user_id not in already_invited]
         helper_ids = tuple(choose_helpers(question, fresh, history, now, settings.limits))
-    return Relist(
-        guild_id=question.guild_id,
-        channel_id=question.channel_id,
-        question_message_id=question.message_id,
-        asker_id=question.asker_id,
-        asked_at=question.asked_at,
-        at=now,
-        number=len(relisted_at) + 1,
-        helper_ids=helper_ids,
-        listing_channel_id=help_wanted_channel_id,
-        snippet=question.snippet,
-        topics=question.topics,
-    )
+    return Relist(question, now, len(relisted_at) + 1, helper_ids, help_wanted_channel_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 from bot.core.facts import QuestionFact
 from bot.core.helper_choice import ChoiceLimits, HelperProfile, choose_helpers
@@ -172,23 +172,28 @@ def next_step_at(
     return None
 
 
-def action_record(
-    kind: str,
-    at: datetime,
-    guild_id: int,
-    channel_id: int,
-    targets: Iterable[int],
-    question_message_id: int,
-    **extra: int,
-) -> dict[str, Any]:
+class Recordable(Protocol):
+    kind: ClassVar[str]
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def guild_id(self) -> int: ...
+    @property
+    def channel_id(self) -> int: ...
+    @property
+    def question_message_id(self) -> int: ...
+
+
+def action_record(action: Recordable, targets: Iterable[int], **extra: int) -> dict[str, Any]:
     """The replay record of a posted nudge-family action (ids as strings)."""
     record: dict[str, Any] = {
-        "at": at.isoformat(),
-        "kind": kind,
-        "guild_id": str(guild_id),
-        "channel_id": str(channel_id),
+        "at": action.at.isoformat(),
+        "kind": action.kind,
+        "guild_id": str(action.guild_id),
+        "channel_id": str(action.channel_id),
         "targets": [str(u) for u in targets],
-        "question_message_id": str(question_message_id),
+        "question_message_id": str(action.question_message_id),
     }
     record.update({key: str(value) for key, value in extra.items()})
     return record
@@ -210,15 +215,7 @@ class NudgeAction:
     kind: ClassVar[str] = "nudge"
 
     def to_record(self) -> dict[str, Any]:
-        return action_record(
-            self.kind,
-            self.at,
-            self.guild_id,
-            self.channel_id,
-            self.helper_ids,
-            self.question_message_id,
-            asker_id=self.asker_id,
-        )
+        return action_record(self, self.helper_ids, asker_id=self.asker_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,14 +237,7 @@ class HelpWantedListing:
 
     def to_record(self) -> dict[str, Any]:
         return action_record(
-            self.kind,
-            self.at,
-            self.guild_id,
-            self.channel_id,
-            (),
-            self.question_message_id,
-            question_channel_id=self.question_channel_id,
-            asker_id=self.asker_id,
+            self, (), question_channel_id=self.question_channel_id, asker_id=self.asker_id
         )
 
 
@@ -266,9 +256,7 @@ class StillNeededCheck:
     kind: ClassVar[str] = "still_needed"
 
     def to_record(self) -> dict[str, Any]:
-        return action_record(
-            self.kind, self.at, self.guild_id, self.channel_id, (self.asker_id,), self.question_message_id
-        )
+        return action_record(self, (self.asker_id,))
 
 
 NudgeLadderAction = NudgeAction | HelpWantedListing | StillNeededCheck

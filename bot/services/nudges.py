@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.facts import QuestionFact
+from bot.core.helper_choice import HelperProfile
 from bot.core.nudge_relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
 from bot.core.nudges import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
 from bot.db.repos import nudges as repo
@@ -226,17 +227,7 @@ class NudgeService:
             ]
             if not any(step is not None for step in due_steps):
                 return []
-            candidates: list[Any] = []
-            history: dict[int, list[datetime]] = {}
-            if "nudge" in due_steps:
-                candidates = await helper_profiles(
-                    session,
-                    guild_id,
-                    default_timezone=config.timezone,
-                    history_since=now - HISTORY_WINDOW,
-                    assume_opt_in=self.assume_opt_in,
-                )
-                history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
+            candidates, history = await self._choice_inputs(session, config, now, "nudge" in due_steps)
         return plan_actions(
             questions,
             sent,
@@ -246,6 +237,21 @@ class NudgeService:
             settings,
             help_wanted_channel_id=config.help_wanted_channel_id,
         )
+
+    async def _choice_inputs(
+        self, session: AsyncSession, config: repo.GuildNudgeConfig, now: datetime, wanted: bool
+    ) -> tuple[list[HelperProfile], dict[int, list[datetime]]]:
+        """The possible helpers and their recent nudges (nothing when no helper is wanted)."""
+        if not wanted:
+            return [], {}
+        candidates = await helper_profiles(
+            session,
+            config.guild_id,
+            default_timezone=config.timezone,
+            history_since=now - HISTORY_WINDOW,
+            assume_opt_in=self.assume_opt_in,
+        )
+        return list(candidates), await repo.nudge_history(session, config.guild_id, now - RATE_WINDOW)
 
     async def claim(self, action: NudgeLadderAction, now: datetime | None = None) -> bool:
         """Record the step before it is posted; False when it was already claimed."""
@@ -282,17 +288,8 @@ class NudgeService:
             plan = plan_relist(question, relisted_at, invited, [], {}, now, settings)
             if isinstance(plan, RelistRefused):
                 return plan
-            candidates: list[Any] = []
-            history: dict[int, list[datetime]] = {}
-            if settings.enabled and settings.helpers_per_nudge > 0:
-                candidates = await helper_profiles(
-                    session,
-                    guild_id,
-                    default_timezone=config.timezone,
-                    history_since=now - HISTORY_WINDOW,
-                    assume_opt_in=self.assume_opt_in,
-                )
-                history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
+            wanted = settings.enabled and settings.helpers_per_nudge > 0
+            candidates, history = await self._choice_inputs(session, config, now, wanted)
         plan = plan_relist(
             question,
             relisted_at,

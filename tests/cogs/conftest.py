@@ -65,14 +65,21 @@ async def real_hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> As
         yield services
 
 
-@pytest.fixture
-def hearth_options(hearth_extensions: list[str]) -> RuntimeOptions:
+def bot_options(extensions: list[str], *, poll_seconds: float = 60.0, flush_seconds: float = 0.5) -> RuntimeOptions:
+    """The bot's options in cog tests: one shard, no backfill on join, the given timers."""
     return RuntimeOptions(
         message_content=True,
         shard_count=1,
-        extensions=tuple(hearth_extensions),
+        extensions=tuple(extensions),
         backfill_on_join=False,
+        poll_seconds=poll_seconds,
+        flush_seconds=flush_seconds,
     )
+
+
+@pytest.fixture
+def hearth_options(hearth_extensions: list[str]) -> RuntimeOptions:
+    return bot_options(hearth_extensions)
 
 
 @pytest.fixture

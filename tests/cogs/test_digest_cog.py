@@ -19,12 +19,11 @@ from sqlalchemy import insert
 
 from bot.core.digest import week_bounds, week_key_of
 from bot.core.safety import has_live_mention
-from bot.db.base import Base
 from bot.db.models.core import Interaction, Message
-from bot.db.session import create_engine, database_url, make_sessionmaker
 from bot.runtime.bot import HearthBot
 from bot.services.digests import DigestService
-from tests.cogs.simworld import HearthWorld, RecordingServices, SimcordClock
+from tests.cogs.simworld import HearthWorld, SimcordClock
+from tests.cogs.store_services import open_store_services
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +37,10 @@ def hearth_extensions() -> list[str]:
 
 
 @pytest_asyncio.fixture
-async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[RecordingServices]:
-    engine = create_engine(database_url(str(tmp_path / "hearth.db")))
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    sessionmaker = make_sessionmaker(engine)
-    services = RecordingServices()
-    services.digests = DigestService(sessionmaker, hearth_clock)  # type: ignore[attr-defined]
-    services.sessionmaker = sessionmaker  # type: ignore[attr-defined]
-    yield services
-    await engine.dispose()
+async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[Any]:
+    async with open_store_services(tmp_path / "hearth.db") as services:
+        services.digests = DigestService(services.sessionmaker, hearth_clock)
+        yield services
 
 
 async def seed_week(services: Any, hearth: HearthWorld, start: datetime) -> None:

@@ -21,6 +21,7 @@ from bot.runtime.bot import HearthBot, RuntimeOptions
 from bot.services.container import Services
 from bot.services.intros import IntroService
 from tests.cogs.commands_support import allow_for, expected_only, open_command_services, reply_text
+from tests.cogs.conftest import bot_options
 from tests.cogs.simworld import HearthWorld, SimcordClock
 
 HOUR = 3600.0
@@ -36,14 +37,7 @@ def hearth_extensions() -> list[str]:
 @pytest.fixture
 def hearth_options(hearth_extensions: list[str]) -> RuntimeOptions:
     """Slow timers: the tests jump days ahead, then flush and poll by hand."""
-    return RuntimeOptions(
-        message_content=True,
-        shard_count=1,
-        extensions=tuple(hearth_extensions),
-        backfill_on_join=False,
-        poll_seconds=12 * HOUR,
-        flush_seconds=HOUR,  # the tests flush before they poll
-    )
+    return bot_options(hearth_extensions, poll_seconds=12 * HOUR, flush_seconds=HOUR)  # flushed by hand
 
 
 async def with_intros(services: Services, clock: SimcordClock) -> Services:

@@ -17,16 +17,14 @@ import pytest_asyncio
 from discord import app_commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.db.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
 from bot.core.facts import QuestionFact
 from bot.core.safety import has_live_mention
-from bot.db.base import Base
 from bot.db.models.core import GuildSettings, Question, QuestionResponder
-from bot.db.session import create_engine, database_url, make_sessionmaker
 from bot.runtime.bot import HearthBot
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.nudges import NudgeService
-from tests.cogs.simworld import HearthWorld, RecordingServices, SimcordClock
+from tests.cogs.simworld import HearthWorld, SimcordClock
+from tests.cogs.store_services import open_store_services
 
 MINUTE = 60.0
 
@@ -74,17 +72,11 @@ def hearth_extensions() -> list[str]:
 
 
 @pytest_asyncio.fixture
-async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[RecordingServices]:
-    engine = create_engine(database_url(str(tmp_path / "hearth.db")))
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    sessionmaker = make_sessionmaker(engine)
-    services = RecordingServices()
-    services.nudges = NudgeService(sessionmaker, hearth_clock)  # type: ignore[attr-defined]
-    services.questions = StoreQuestions(sessionmaker)  # type: ignore[attr-defined]
-    services.sessionmaker = sessionmaker  # type: ignore[attr-defined]
-    yield services
-    await engine.dispose()
+async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[Any]:
+    async with open_store_services(tmp_path / "hearth.db") as services:
+        services.nudges = NudgeService(services.sessionmaker, hearth_clock)
+        services.questions = StoreQuestions(services.sessionmaker)
+        yield services
 
 
 async def store_question(services: Any, message: discord.Message, *, topics: tuple[str, ...] = ()) -> None:
