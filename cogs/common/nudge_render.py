@@ -40,13 +40,13 @@ def check_text(action: StillNeededCheck) -> str:
 
 
 def closed_listing_embed(listing: PostedListing) -> discord.Embed:
-    """A help-wanted listing once its question was answered or resolved (no snippet repeated)."""
+    """A help-wanted listing once its question was answered, resolved or deleted (no snippet repeated)."""
+    if listing.status == "removed":
+        return base_embed("Help wanted: removed", "This question was deleted; it needs no more help.")
     link = jump_url(listing.guild_id, listing.question_channel_id, listing.question_message_id)
-    word = "Resolved" if listing.status == "resolved" else "Answered"
+    word = "resolved" if listing.status == "resolved" else "answered"
     embed = base_embed(
-        f"Help wanted: {word.lower()}",
-        f"[This question]({link}) has been {word.lower()}. Thank you, helpers!",
-        colour=OK_COLOUR,
+        f"Help wanted: {word}", f"[This question]({link}) has been {word}. Thank you, helpers!", colour=OK_COLOUR
     )
     embed.add_field(name="Where", value=channel_mention(listing.question_channel_id))
     return embed

@@ -96,6 +96,16 @@ async def store_question(services: Any, message: discord.Message, *, topics: tup
         )
 
 
+async def help_wanted_in_general(hearth: HearthWorld, services: Any) -> None:
+    """Set #general as the help-wanted channel, straight in the store."""
+    async with services.sessionmaker.begin() as session:
+        settings = await session.get(GuildSettings, hearth.guild.id)
+        if settings is None:
+            settings = GuildSettings(guild_id=hearth.guild.id)
+            session.add(settings)
+        settings.help_wanted_channel_id = hearth.general.id
+
+
 def bot_messages(channel: Any, bot: HearthBot) -> list[discord.Message]:
     return [m for m in channel.history() if bot.user is not None and m.author.id == bot.user.id]
 
@@ -286,12 +296,7 @@ async def test_listing_goes_to_the_help_wanted_channel_without_pings(
     hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
 ) -> None:
     await quick_ladder(hearth)
-    async with hearth_services.sessionmaker.begin() as session:
-        settings = await session.get(GuildSettings, hearth.guild.id)
-        if settings is None:
-            settings = GuildSettings(guild_id=hearth.guild.id)
-            session.add(settings)
-        settings.help_wanted_channel_id = hearth.general.id
+    await help_wanted_in_general(hearth, hearth_services)
     question = await hearth.alice.send(hearth.help, "Why does @everyone get pinged by my bot <@&123>?")
     await store_question(hearth_services, question, topics=("pings",))
     await hearth.env.advance_time(6 * MINUTE)  # nobody is a helper: the nudge had no one to invite

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.db.models.core import GuildSettings
+from bot.db.repos.nudges import PostedListing
 from bot.runtime.bot import HearthBot
+from cogs.common.nudge_render import closed_listing_embed
 from tests.cogs.simworld import HearthWorld
 from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)
     MINUTE,
     bot_messages,
     hearth_extensions,
     hearth_services,
+    help_wanted_in_general,
     helper_awake_now,
     poll,
     quick_ladder,
@@ -21,15 +23,6 @@ from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)
     store_question,
     text_of,
 )
-
-
-async def help_wanted_in_general(hearth: HearthWorld, services: Any) -> None:
-    async with services.sessionmaker.begin() as session:
-        settings = await session.get(GuildSettings, hearth.guild.id)
-        if settings is None:
-            settings = GuildSettings(guild_id=hearth.guild.id)
-            session.add(settings)
-        settings.help_wanted_channel_id = hearth.general.id
 
 
 async def test_still_need_help_relists_once_and_listings_close_when_answered(
@@ -96,3 +89,11 @@ async def test_still_need_help_without_a_channel_or_free_helper_says_so(
     kept = await hearth.alice.click(check, label="Still need help")
     assert kept.ephemeral and "No new helper was free" in text_of(kept)
     assert len(bot_messages(hearth.help, hearth_bot)) == 1
+
+
+def test_closed_listing_says_how_the_question_ended() -> None:
+    resolved = closed_listing_embed(PostedListing(1, 50, 9, 70, 8, "resolved"))
+    assert resolved.title == "Help wanted: resolved"
+    assert resolved.description is not None and "/1/8/50" in resolved.description
+    removed = closed_listing_embed(PostedListing(1, 50, 9, 70, 0, "removed"))
+    assert removed.title == "Help wanted: removed" and "/50" not in (removed.description or "")

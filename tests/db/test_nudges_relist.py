@@ -12,6 +12,7 @@ from bot.core.clock import FakeClock
 from bot.core.facts import QuestionFact
 from bot.core.nudge_relist import Relist, RelistRefused
 from bot.core.nudges import HelpWantedListing
+from bot.db.models.core import Question
 from bot.db.models.nudges import Nudge, NudgeTarget
 from bot.services.nudges import NudgeService
 from tests.db.test_nudges_repo import (
@@ -134,3 +135,20 @@ async def test_listings_of_an_answered_question_are_handed_out_once(
     await service.closed_listings_done(821)
     await service.release_closed(821)  # done claims are kept
     assert await service.take_listings_to_close(DAY_LATER) == []
+
+
+async def test_listings_of_a_deleted_question_are_handed_out_as_removed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    sm = sessionmaker
+    await with_help_wanted(sm)
+    service = NudgeService(sm, FakeClock(T0))
+    await add_question(sm, 830)
+    [listing] = await service.take_due(T0 + timedelta(hours=2))
+    await service.mark_sent(listing, 7777)
+    async with sm.begin() as s:
+        question = await s.get(Question, 830)
+        assert question is not None
+        await s.delete(question)
+    [closing] = await service.take_listings_to_close(DAY_LATER)
+    assert [(p.message_id, p.status, p.question_channel_id) for p in closing] == [(7777, "removed", 0)]

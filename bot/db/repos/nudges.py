@@ -339,13 +339,13 @@ class PostedListing:
     question_message_id: int
     channel_id: int  # where the listing is
     message_id: int  # the listing message
-    question_channel_id: int
-    status: str  # the question's status now
+    question_channel_id: int  # 0 when the question was deleted
+    status: str  # the question's status now, or "removed"
 
 
 async def listings_to_close(session: AsyncSession, since: datetime, limit: int = 200) -> list[PostedListing]:
-    """Posted listings (claimed since `since`) of questions no longer open whose listings were
-    not yet marked closed."""
+    """Posted listings (claimed since `since`) of questions no longer open (or deleted: status
+    "removed") whose listings were not yet marked closed."""
     closed = aliased(Nudge)
     already = exists().where(
         closed.question_message_id == Nudge.question_message_id, closed.step == CLOSED_STEP
@@ -359,19 +359,19 @@ async def listings_to_close(session: AsyncSession, since: datetime, limit: int =
             Question.channel_id,
             Question.status,
         )
-        .join(Question, Question.message_id == Nudge.question_message_id)
+        .outerjoin(Question, Question.message_id == Nudge.question_message_id)
         .where(
             Nudge.created_at >= since,
             Nudge.posted_message_id.is_not(None),
             Nudge.channel_id.is_not(None),
             (Nudge.step == "listing") | Nudge.step.like(f"{RELIST_PREFIX}%"),
-            Question.status != "open",
+            (Question.status != "open") | Question.message_id.is_(None),
             ~already,
         )
         .order_by(Nudge.question_message_id, Nudge.id)
         .limit(limit)
     )
     return [
-        PostedListing(int(g), int(q), int(c or 0), int(m or 0), int(qc), str(status))
+        PostedListing(int(g), int(q), int(c or 0), int(m or 0), int(qc or 0), str(status or "removed"))
         for g, q, c, m, qc, status in (await session.execute(stmt)).all()
     ]
