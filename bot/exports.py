@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from bot.core.events import ChannelKind, Event, MemberJoined, MessageCreated, ReactionAdded
+from bot.export_chunks import BLOCK, Unsure, fast_messages
 
 CHAT_TYPES = frozenset({"Default", "Reply"})
 JOIN_TYPES = frozenset({"GuildMemberJoin"})
@@ -135,8 +136,9 @@ def read_header(path: Path) -> ExportHeader:
 class ExportReader:
     """Streams the events of one export. Malformed input raises `ExportError`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, block: int = BLOCK) -> None:
         self.path = path
+        self.block = block  # bytes read at a time (merged_events lowers it for many files)
         self.header = read_header(path)
         self.stats = ReadStats()
         self.names: dict[int, str] = {}  # author id -> display name, for offline reports only
@@ -145,22 +147,47 @@ class ExportReader:
         return self.path.open("rb")
 
     def raw_messages(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(index, message) for each item of the messages array: decoded in blocks by orjson where
+        the layout allows it (`bot.export_chunks`), the rest by ijson, with the same errors."""
         index = -1
         try:
             with self._open() as handle:
-                for index, item in enumerate(ijson.items(handle, "messages.item", use_float=True)):
+                for index, item in enumerate(fast_messages(handle, self.block)):
                     yield index, item
+        except Unsure:
+            pass
+        else:
+            return
+        done = index + 1
+        try:
+            with self._open() as handle:
+                for index, item in enumerate(ijson.items(handle, "messages.item", use_float=True)):
+                    if index >= done:
+                        yield index, item
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise ExportError(
                 self.path, f"broken JSON after the last good message ({exc})", index=index + 1
             ) from exc
 
     def events(self) -> Iterator[Event]:
+        """The events of the export, in file order; counts into `self.stats`."""
+        return self._scan(self.stats, build=True)
+
+    def check(self) -> ReadStats:
+        """Read the export through as `events()` does, raising the same `ExportError`s and
+        counting the same stats, without building the events (`analyze` checks first)."""
+        stats = ReadStats()
+        for _ in self._scan(stats, build=False):
+            pass
+        return stats
+
+    def _scan(self, stats: ReadStats, *, build: bool) -> Iterator[Event]:
         header = self.header
         kind: ChannelKind = "thread" if header.is_thread else "text"
-        seen: set[int] = set()
+        seen: dict[int, None] = {}  # a dict of ints is not tracked by the garbage collector; a set is
         last_at: datetime | None = None
         owner: int | None = None
+        skipped = stats.skipped
         for index, raw in self.raw_messages():
             if not isinstance(raw, dict):
                 raise ExportError(self.path, "a message is not a JSON object", index=index)
@@ -178,107 +205,111 @@ class ExportReader:
             except ValueError as exc:
                 raise ExportError(self.path, str(exc), index=index, message_id=str(raw_id)[:30]) from exc
             if message_id in seen:
-                self.stats.skipped["duplicate id"] += 1
+                skipped["duplicate id"] += 1
                 continue
-            seen.add(message_id)
-            if last_at is not None and created < last_at:
-                self.stats.out_of_order += 1
-            last_at = created if last_at is None else max(last_at, created)
+            seen[message_id] = None
+            if last_at is None or created >= last_at:
+                last_at = created
+            else:
+                stats.out_of_order += 1
             is_bot = bool(author.get("isBot", False))
             if mtype in JOIN_TYPES:
-                yield MemberJoined(header.guild_id, author_id, created, is_bot=is_bot)
+                if build:
+                    yield MemberJoined(header.guild_id, author_id, created, is_bot=is_bot)
                 continue
             if mtype not in CHAT_TYPES:
-                self.stats.skipped[f"message type {printable(mtype[:40])}"] += 1
+                skipped[f"message type {printable(mtype[:40])}"] += 1
                 continue
             try:
-                event = self._message(raw, message_id, author, author_id, is_bot, created, kind, owner)
-                if event.author_name and author_id not in self.names:
-                    self.names[author_id] = event.author_name
+                content, mentions, ref_id = _message_fields(raw)
             except ValueError as exc:
                 raise ExportError(self.path, str(exc), index=index, message_id=str(message_id)) from exc
+            stats.messages += 1
+            if not build:
+                for _ in _reaction_users(raw, skipped):
+                    pass
+                continue
+            name = _display_name(author)
+            if name and author_id not in self.names:
+                self.names[author_id] = name
+            event = MessageCreated(
+                guild_id=header.guild_id,
+                channel_id=header.channel_id,
+                message_id=message_id,
+                author_id=author_id,
+                created_at=created,
+                content=content,
+                author_is_bot=is_bot,
+                channel_kind=kind,
+                parent_channel_id=header.parent_channel_id,
+                mentions=mentions,
+                reference_message_id=ref_id,
+                thread_owner_id=owner,
+                author_name=name,
+            )
             if header.is_thread and owner is None:
                 owner = author_id
                 if message_id == header.channel_id:
                     kind = "forum_post"
                 event = _replace_thread_start(event, kind, owner)
-            self.stats.messages += 1
             yield event
-            yield from self._reactions(raw, event)
+            if raw.get("reactions"):
+                at = created + REACTION_DELAY
+                for emoji, uid, user_is_bot in _reaction_users(raw, skipped):
+                    yield ReactionAdded(
+                        guild_id=header.guild_id,
+                        channel_id=header.channel_id,
+                        message_id=message_id,
+                        user_id=uid,
+                        emoji=emoji,
+                        at=at,
+                        user_is_bot=user_is_bot,
+                        message_author_id=author_id,
+                    )
 
-    def _message(
-        self,
-        raw: dict[str, Any],
-        message_id: int,
-        author: dict[str, Any],
-        author_id: int,
-        is_bot: bool,
-        created: datetime,
-        kind: ChannelKind,
-        owner: int | None,
-    ) -> MessageCreated:
-        header = self.header
-        content = raw.get("content") or ""
-        if not isinstance(content, str):
-            raise ValueError("message content is not a string")
-        mentions_raw = raw.get("mentions") or []
-        if not isinstance(mentions_raw, list):
-            raise ValueError("mentions is not a list")
-        mentions: list[int] = []
-        for mention in mentions_raw:
-            if isinstance(mention, dict):
-                uid = _snowflake(mention.get("id"), "mention id")
-                if uid not in mentions:
-                    mentions.append(uid)
-        reference = raw.get("reference")
-        ref_id: int | None = None
-        if isinstance(reference, dict) and reference.get("messageId") not in (None, ""):
-            ref_id = _snowflake(reference.get("messageId"), "reference.messageId")
-        return MessageCreated(
-            guild_id=header.guild_id,
-            channel_id=header.channel_id,
-            message_id=message_id,
-            author_id=author_id,
-            created_at=created,
-            content=content,
-            author_is_bot=is_bot,
-            channel_kind=kind,
-            parent_channel_id=header.parent_channel_id,
-            mentions=tuple(mentions),
-            reference_message_id=ref_id,
-            thread_owner_id=owner,
-            author_name=_display_name(author),
-        )
 
-    def _reactions(self, raw: dict[str, Any], message: MessageCreated) -> Iterator[Event]:
-        reactions = raw.get("reactions") or []
-        if not isinstance(reactions, list):
-            self.stats.skipped["malformed reactions"] += 1
-            return
-        for reaction in reactions:
-            if not isinstance(reaction, dict) or not isinstance(reaction.get("emoji"), dict):
-                self.stats.skipped["malformed reaction"] += 1
+def _message_fields(raw: dict[str, Any]) -> tuple[str, tuple[int, ...], int | None]:
+    """Content, mentioned member ids (first mention first) and the replied-to message id."""
+    content = raw.get("content") or ""
+    if not isinstance(content, str):
+        raise ValueError("message content is not a string")
+    mentions_raw = raw.get("mentions") or []
+    if not isinstance(mentions_raw, list):
+        raise ValueError("mentions is not a list")
+    mentions: list[int] = []
+    for mention in mentions_raw:
+        if isinstance(mention, dict):
+            uid = _snowflake(mention.get("id"), "mention id")
+            if uid not in mentions:
+                mentions.append(uid)
+    reference = raw.get("reference")
+    ref_id: int | None = None
+    if isinstance(reference, dict) and reference.get("messageId") not in (None, ""):
+        ref_id = _snowflake(reference.get("messageId"), "reference.messageId")
+    return content, tuple(mentions), ref_id
+
+
+def _reaction_users(raw: dict[str, Any], skipped: Counter[str]) -> Iterator[tuple[str, int, bool]]:
+    """(emoji, user id, user is a bot) for each user of each reaction; malformed parts are counted."""
+    reactions = raw.get("reactions") or []
+    if not isinstance(reactions, list):
+        skipped["malformed reactions"] += 1
+        return
+    for reaction in reactions:
+        if not isinstance(reaction, dict) or not isinstance(reaction.get("emoji"), dict):
+            skipped["malformed reaction"] += 1
+            continue
+        emoji = str(reaction["emoji"].get("name") or "")
+        users = reaction.get("users") or []
+        if not isinstance(users, list):
+            continue
+        for user in users:
+            try:
+                uid = _snowflake(user.get("id") if isinstance(user, dict) else None, "reaction user id")
+            except ValueError:
+                skipped["malformed reaction user"] += 1
                 continue
-            emoji = str(reaction["emoji"].get("name") or "")
-            users = reaction.get("users") or []
-            if not isinstance(users, list):
-                continue
-            for user in users:
-                try:
-                    uid = _snowflake(user.get("id") if isinstance(user, dict) else None, "reaction user id")
-                except ValueError:
-                    self.stats.skipped["malformed reaction user"] += 1
-                    continue
-                yield ReactionAdded(
-                    guild_id=message.guild_id,
-                    channel_id=message.channel_id,
-                    message_id=message.message_id,
-                    user_id=uid,
-                    emoji=emoji,
-                    at=message.created_at + REACTION_DELAY,
-                    user_is_bot=bool(user.get("isBot", False)),
-                    message_author_id=message.author_id,
-                )
+            yield emoji, uid, bool(user.get("isBot", False))
 
 
 def printable(text: str) -> str:
@@ -315,10 +346,7 @@ def check_exports(paths: Sequence[Path]) -> ReadStats:
     """Read every export through, in order, as `analyze` must before it writes anything."""
     total = ReadStats()
     for path in paths:
-        reader = ExportReader(path)
-        for _ in reader.events():
-            pass
-        total.merge(reader.stats)
+        total.merge(ExportReader(path).check())
     return total
 
 

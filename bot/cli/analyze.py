@@ -50,10 +50,7 @@ def validate(readers: list[ExportReader]) -> ReadStats:
     """Read every export once before anything is written: a broken file changes nothing."""
     total = ReadStats()
     for reader in readers:
-        for _ in reader.events():
-            pass
-        total.merge(reader.stats)
-        reader.stats = ReadStats()
+        total.merge(reader.check())
     return total
 
 
