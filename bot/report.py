@@ -24,9 +24,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# `json.dumps(item, ensure_ascii=False)` builds a new encoder for every call; one encoder, made
+# once, writes the same bytes.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _dump(handle: IO[str], first: bool, item: dict[str, Any]) -> None:
-    handle.write("\n  " if first else ",\n  ")
-    handle.write(json.dumps(item, ensure_ascii=False))
+    handle.write(("\n  " if first else ",\n  ") + _encode(item))
 
 
 async def write_report(
