@@ -16,9 +16,8 @@ from discord.ext import commands
 
 from bot.core.nudge_relist import Relist, RelistRefused
 from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeLadderAction, view_custom_id
-from bot.db.repos.nudges import PostedListing
 from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.nudges import NudgeService
+from bot.services.nudges import NudgeService, PostedListing
 from cogs.common.checks import has_moderator_permission, moderator_only
 from cogs.common.context import given_options, guild_id_of, require_service
 from cogs.common.embeds import no_mentions, only_users, relative_time

@@ -40,6 +40,7 @@ class NudgeInputError(InvalidInput):
 
 
 HelperInfo = repo.HelperRow  # what the cogs show about a helper
+PostedListing = repo.PostedListing  # a help-wanted post of a question no longer open
 
 
 def parse_topics(raw: str | Sequence[str]) -> tuple[str, ...]:
@@ -318,7 +319,7 @@ class NudgeService:
 
     async def take_listings_to_close(
         self, now: datetime | None = None, owns_guild: Callable[[int], bool] | None = None
-    ) -> list[list[repo.PostedListing]]:
+    ) -> list[list[PostedListing]]:
         """Listings to mark answered, grouped per question, each question claimed once.
 
         Edit them, then `closed_listings_done()`; `release_closed()` after a passing failure.
@@ -326,11 +327,11 @@ class NudgeService:
         now = now or self._clock.now()
         async with self._sessionmaker() as session:
             rows = await repo.listings_to_close(session, now - CLOSE_LISTINGS_WINDOW)
-        grouped: dict[int, list[repo.PostedListing]] = {}
+        grouped: dict[int, list[PostedListing]] = {}
         for row in rows:
             if owns_guild is None or owns_guild(row.guild_id):
                 grouped.setdefault(row.question_message_id, []).append(row)
-        taken: list[list[repo.PostedListing]] = []
+        taken: list[list[PostedListing]] = []
         for question_id, listings in grouped.items():
             async with self._sessionmaker.begin() as session:
                 claimed = await repo.claim_step(

@@ -9,7 +9,7 @@ import discord
 from bot.core.nudge_relist import Relist, RelistRefused
 from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeSettings, StillNeededCheck
 from bot.core.safety import channel_mention, jump_url, mention_list, quote_snippet, user_mention
-from bot.db.repos.nudges import HelperRow, PostedListing
+from bot.services.nudges import HelperInfo, PostedListing
 from cogs.common.embeds import OK_COLOUR, base_embed, key_value_embed, relative_time
 
 
@@ -69,7 +69,7 @@ def relist_reply(result: Relist | RelistRefused, *, listed: bool, invited: int) 
     return "Got it: the question stays open, " + " and ".join(done) + "."
 
 
-def helper_embed(info: HelperRow | None) -> discord.Embed:
+def helper_embed(info: HelperInfo | None) -> discord.Embed:
     if info is None or not info.active:
         return base_embed("Helper settings", "You are not a helper here. `/helper join` to become one.")
     values: dict[str, Any] = {

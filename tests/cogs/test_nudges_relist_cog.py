@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.db.repos.nudges import PostedListing
 from bot.runtime.bot import HearthBot
+from bot.services.nudges import PostedListing
 from cogs.common.nudge_render import closed_listing_embed
 from tests.cogs.simworld import HearthWorld
 from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)
