@@ -6,9 +6,11 @@ Order of evidence for one message:
    someone else (kind ``thread``);
 3. explicit mentions, all mentioned members (kind ``mention``);
 4. for an unaddressed message, the conversation it continues (kind ``inferred``): a recent
-   participant named at the start of the message, else the member the author was last
-   talking with (either side addressed the other) if that exchange is recent, else a
-   question still waiting for its first answer posted just before.
+   participant named at the start or end of the message; a second-person question ("are u
+   sure?") to the member the author is in an explicit exchange with; else the link scorer
+   (`conv_model`), or with ``link_model=None`` the older rules: the member the author was
+   last talking with if that exchange is recent, else a question still waiting for its first
+   answer posted just before.
 
 Each channel keeps a bounded window of recent messages; work per message is O(window).
 """
@@ -229,12 +231,26 @@ def rephrased(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
     return own if asked is not None and not asked.answered else None
 
 
+def partner_line(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
+    """The latest line of the member the author is in an explicit exchange with (either addressed
+    the other by reply, mention or typed name, recently and not buried under other messages)."""
+    partner = flow.partners.get(author_id)
+    p = flow.params
+    if partner is None or not partner.explicit or ts - partner.ts > p.partner_seconds:
+        return None
+    return flow.last_by(partner.user_id) if flow.seq - partner.seq <= p.partner_messages else None
+
+
 def _scored(
     flow: ChannelFlow, model: LinkModel, author_id: int, ts: float, content: str, is_question: bool,
     words: frozenset[str],
 ) -> tuple[Target | None, int | None]:
     obs = Observation(author_id, ts, is_question, text.is_acknowledgement(content), text.is_appeal(content),
                       len(content.split()), words)
+    if is_question and text.addresses_you(content):
+        partner = partner_line(flow, author_id, ts)
+        if partner is not None:  # "are u trying to mount it via wifi?" asks the member one is talking with
+            return Target(partner.author_id, partner.message_id, "inferred"), partner.message_id
     if is_question and obs.words >= flow.params.fresh_question_words:
         own = rephrased(flow, author_id, ts)
         return None, own.message_id if own is not None else None  # a full question opens a new conversation

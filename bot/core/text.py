@@ -190,3 +190,11 @@ _REFERS_BACK = re.compile(r"\b(?:this|that|it|these|those|them)\b", re.IGNORECAS
 def refers_back(content: str) -> bool:
     """The text points back at something said before ("how would i do that?", "anyone seen this?")."""
     return _REFERS_BACK.search(strip_code_and_urls(content)) is not None
+
+
+_YOU = re.compile(r"\b(?:you|u|ya|your|ur|yours|youre|you're)\b", re.IGNORECASE)
+
+
+def addresses_you(content: str) -> bool:
+    """The text speaks to someone in the second person ("are u sure?", "did you reboot?")."""
+    return _YOU.search(strip_code_and_urls(content)) is not None

@@ -208,3 +208,22 @@ def test_a_full_question_after_an_answered_one_or_much_later_is_new() -> None:
     later.send(1, "how do I share a folder with the vm?")
     again = later.send(1, "in virtualbox with win7 as guest, how do I access my ntfs partition?", seconds=600)
     assert later.question(again) is not None
+
+
+def test_a_second_person_question_in_an_exchange_asks_the_partner() -> None:
+    chat = Chat()
+    q = chat.send(1, "my ipod does not show up in rhythmbox, how do I fix it?")
+    helper = chat.send(2, "<@1> plug it in and run dmesg", mentions=(1,), seconds=20)
+    chat.send(3, "anyone know a good irc client?", seconds=5)
+    ask = chat.send(1, "are u trying to make me mount it via wifi?", seconds=20)
+    assert chat.targets(ask) == {(2, "inferred")}
+    assert chat.question(ask) is None
+    fact = chat.question(q)
+    assert fact is not None and fact.first_response_message_id == helper
+
+
+def test_a_second_person_question_without_an_exchange_is_a_question() -> None:
+    chat = Chat()
+    chat.send(2, "the new kernel is out")
+    ask = chat.send(1, "have you tried the new kernel on a thinkpad?", seconds=20)
+    assert chat.question(ask) is not None
