@@ -161,11 +161,11 @@ class HearthBot(commands.AutoShardedBot):
         exists (modules, the guild cache, the restored engine state) out of the garbage
         collector's reach. A full collection over that heap holds the event loop for ~60 to
         90 ms; after this one, full collections walk only what was made since."""
-        if self._heap_frozen:
-            return
-        self._heap_frozen = True
+        if self._heap_frozen or gc.get_freeze_count():
+            return  # done already, by this bot or by another one in the same process
         gc.collect()
         gc.freeze()
+        self._heap_frozen = True
 
     async def _flush_facts(self) -> None:
         """Write what the batched writer holds, on a short timer (and once more on close)."""

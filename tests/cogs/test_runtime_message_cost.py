@@ -54,7 +54,7 @@ async def test_messages_skip_prefix_processing_when_there_is_no_prefix_command()
 
 
 async def test_the_heap_is_frozen_once_when_ready_and_released_on_close() -> None:
-    assert gc.get_freeze_count() == 0
+    gc.unfreeze()  # a bot of an earlier test that was never closed may have frozen it
     bot = await _bot()
     try:
         await bot.on_ready()
@@ -70,7 +70,23 @@ async def test_the_heap_is_frozen_once_when_ready_and_released_on_close() -> Non
     assert gc.get_freeze_count() == 0
 
 
+async def test_a_second_bot_leaves_a_frozen_heap_to_the_first() -> None:
+    gc.unfreeze()
+    first, second = await _bot(), await _bot()
+    try:
+        await first.on_ready()
+        frozen = gc.get_freeze_count()
+        await second.on_ready()
+        assert gc.get_freeze_count() == frozen
+        await second.close()
+        assert gc.get_freeze_count() > frozen - 100  # still frozen: the second bot did not freeze it
+    finally:
+        await first.close()
+    assert gc.get_freeze_count() == 0
+
+
 async def test_freezing_can_be_turned_off() -> None:
+    gc.unfreeze()
     bot = await _bot(freeze_heap_when_ready=False)
     await bot.on_ready()
     assert gc.get_freeze_count() == 0
