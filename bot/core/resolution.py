@@ -61,15 +61,15 @@ def acknowledged(
     the question that nobody linked (placed as the member's own follow-up, or left alone)
     answered it (thanks also resolve it). That line gets the interaction it missed, dated when it
     was posted: facts carry message ids, so the late upsert lands on the right rows."""
-    when = datetime.fromtimestamp(ack.ts, UTC)
     thanks = text.is_thanks(content)
+    if not thanks and not text.is_acknowledgement(content):
+        return []
+    when = datetime.fromtimestamp(ack.ts, UTC)
     addressed = [t for t in targets if t.kind != "inferred"] if not ack.asks else []
     if addressed and thanks:
         state = latest_unresolved(flow, questions, ack.author_id, ack)
         if thanked(state, addressed, ack.author_id, when) and state is not None:
             return [state.to_fact()]
-    if not (thanks or text.is_acknowledgement(content)):
-        return []
     state = latest_unresolved(flow, questions, ack.author_id, ack)
     if state is None or state.status != "open":
         return []

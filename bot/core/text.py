@@ -16,7 +16,8 @@ _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _LEADING_AT = re.compile(r"^\s*(?:<@!?\d+>|@[^\s:,]+)")
 _WHITESPACE = re.compile(r"\s+")
-_LETTERS = re.compile(r"[^\W\d_]")
+_MAY_BE_STRIPPED = frozenset(" :,@<\t\n\r\x0b\x0c")  # first characters strip_leading_address may remove
+_SIX_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){5}")  # at least six letters
 _WORD = re.compile(r"[a-z][a-z0-9+#._-]*[a-z0-9+#]|[a-z]")
 
 # Words that open a question when they start a sentence.
@@ -94,7 +95,7 @@ def question_shape(content: str) -> bool:
         return False
     if "?" in prose:
         # A bare "?" or "what?" / "huh?" is a reaction, not a question.
-        return len(prose.split()) >= 2 and len(_LETTERS.findall(prose)) >= 6
+        return len(prose.split(None, 2)) >= 2 and _SIX_LETTERS.search(prose) is not None
     lowered = prose.lower()
     first = lowered.split(None, 1)[0].strip(",.!:;").replace("'", "")
     words = len(lowered.split())
@@ -105,6 +106,8 @@ def question_shape(content: str) -> bool:
 
 def is_acknowledgement(content: str) -> bool:
     """Short replies such as "thanks", "ok", "that worked"."""
+    if len(content) > 40 and content[:1] not in _MAY_BE_STRIPPED:
+        return False  # nothing to strip in front, so the prose is as long as the message
     prose = strip_leading_address(content)
     return len(prose) <= 40 and _ACK.match(prose) is not None
 
@@ -154,8 +157,8 @@ def is_appeal(content: str) -> bool:
 def content_words(content: str, limit: int = 24) -> frozenset[str]:
     """The distinct content words of a message (lowercase, stop words and short words dropped)."""
     words = _WORD.findall(strip_code_and_urls(content).lower(), 0)
-    found = {w.strip("._-") for w in words[: 3 * limit]}
-    return frozenset(w for w in found if len(w) >= 3 and w not in _STOP_WORDS)
+    # a match starts with a letter and ends with a letter, digit, + or #: nothing to strip
+    return frozenset(w for w in set(words[: 3 * limit]).difference(_STOP_WORDS) if len(w) > 2)
 
 
 def first_word(content: str) -> str:
