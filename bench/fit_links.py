@@ -119,6 +119,54 @@ def fit(rows_x: np.ndarray, rows_y: np.ndarray, l2: float) -> tuple[np.ndarray, 
     return w[:-1], float(w[-1])
 
 
+N_CANDIDATE = len(conv_model.CANDIDATE_FEATURES)
+
+
+def fit_ranking(logs: list[LogData], l2: float) -> tuple[np.ndarray, float]:
+    """Conditional logit: each placement chooses one of its candidates or "nobody".
+
+    A candidate's score uses the candidate features; the nobody option's score uses the message
+    features and a bias (message features are the same for every candidate, so they only tell
+    "somebody" from "nobody"). Fitted by Newton steps with the options' covariance as Hessian;
+    returned in the logistic scorer's form (candidate score minus nobody score), so the engine
+    scores both kinds of fit the same way."""
+    d = len(FEATURES) + 1
+    groups: list[tuple[np.ndarray, np.ndarray]] = []
+    for log in logs:
+        for pl in log.placements:
+            phi = np.zeros((len(pl.x) + 1, d))
+            for k, x in enumerate(pl.x):
+                phi[k + 1, :N_CANDIDATE] = x[:N_CANDIDATE]
+            if pl.x:
+                phi[0, N_CANDIDATE:-1] = pl.x[0][N_CANDIDATE:]
+            phi[0, -1] = 1.0
+            gold = np.array([0.0] + [1.0 if a in pl.gold else 0.0 for a in pl.authors])
+            if not gold.any():
+                gold[0] = 1.0
+            groups.append((phi, gold))
+    theta = np.zeros(d)
+    reg = np.full(d, l2)
+    reg[-1] = 0.0
+    for _ in range(100):
+        grad = -reg * theta
+        hess = np.diag(reg + 1e-9)
+        for phi, gold in groups:
+            s = phi @ theta
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            q = p * gold
+            q /= q.sum()
+            grad += (q - p) @ phi
+            mean = p @ phi
+            hess += (phi * p[:, None]).T @ phi - np.outer(mean, mean)
+        step = np.linalg.solve(hess, grad)
+        theta += step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    w = np.concatenate([theta[:N_CANDIDATE], -theta[N_CANDIDATE:-1]])
+    return w, float(-theta[-1])
+
+
 def design(logs: list[LogData]) -> tuple[np.ndarray, np.ndarray]:
     xs: list[list[float]] = []
     ys: list[float] = []
@@ -174,19 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=conv_model.WEIGHTS_FILE)
     parser.add_argument("--cv-only", action="store_true", help="print the leave-one-log-out estimate only")
+    parser.add_argument("--ranking", action="store_true",
+                        help="fit a conditional logit over the candidates and nobody instead of one logistic per candidate")
     args = parser.parse_args(argv)
     names = list(pick_logs(args.logs))
     model = START
     for round_no in range(args.rounds):
         logs = [collect(args.data, name, model) for name in names]
         x, y = design(logs)
-        w, b = fit(x, y, args.l2)
+        w, b = fit_ranking(logs, args.l2) if args.ranking else fit(x, y, args.l2)
         model = as_model(w, b, best_threshold(decisions(logs, w, b)))
         print(f"round {round_no + 1}: {len(y)} candidates, {int(y.sum())} positive, threshold {model.threshold:.3f}")
     print("leave-one-log-out (unaddressed messages only): precision recall f1")
     for i, name in enumerate(names):
         train = logs[:i] + logs[i + 1 :]
-        w_i, b_i = fit(*design(train), args.l2)
+        w_i, b_i = fit_ranking(train, args.l2) if args.ranking else fit(*design(train), args.l2)
         cut_t = best_threshold(decisions(train, w_i, b_i))
         p, r, f = f1_at(decisions([logs[i]], w_i, b_i), math.log(cut_t / (1 - cut_t)))
         print(f"  {name:16s} {p:.3f} {r:.3f} {f:.3f}")

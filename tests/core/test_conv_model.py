@@ -99,3 +99,27 @@ def test_a_full_question_from_a_newcomer_starts_a_new_conversation() -> None:
     assert chat.targets(q) == set()
     fact = chat.question(q)
     assert fact is not None and fact.status == "open"
+
+
+def test_the_ranking_fit_learns_which_candidate_and_when_nobody() -> None:
+    from bench.fit_links import LogData, Placement, fit_ranking
+
+    partners = FEATURES.index("partners")
+    question = FEATURES.index("msg_question")
+
+    def x(partner: bool, is_question: bool) -> list[float]:
+        row = [0.0] * len(FEATURES)
+        row[partners] = 1.0 if partner else 0.0
+        row[question] = 1.0 if is_question else 0.0
+        return row
+
+    log = LogData("synthetic")
+    for i in range(40):  # answers go to the partner; questions go to nobody
+        is_question = i % 2 == 1
+        gold = set() if is_question else {"b"}
+        log.placements.append(Placement(str(i), ["a", "b"], [x(False, is_question), x(True, is_question)], gold))
+    w, bias = fit_ranking([log], l2=0.1)
+    assert w[partners] > 1.0
+    assert w[question] < -1.0  # a question makes "nobody" likelier, i.e. lowers every candidate
+    answer = LinkModel(tuple(float(v) for v in w), bias, 0.5)
+    assert answer.logit(x(True, False)) > 0 > answer.logit(x(True, True))
