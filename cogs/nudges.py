@@ -29,8 +29,10 @@ from cogs.common.nudge_render import (
     listing_embed,
     nudge_text,
     relist_reply,
+    relisted_embed,
     settings_view_embed,
 )
+from cogs.common.posting import edit_embed, messageable
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
@@ -271,6 +273,8 @@ class NudgeCog(commands.Cog):
                 await self.service.release(relist)
                 return False, 0
             listing_id = message.id if message is not None else None
+            if message is not None:
+                await self._point_to(message, await self.service.posted_listings(relist.question_message_id))
         invited = 0
         nudge = relist.as_nudge()
         if nudge is not None:
@@ -281,6 +285,14 @@ class NudgeCog(commands.Cog):
                 log.warning("inviting helpers again to question %s failed", relist.question_message_id)
         await self.service.mark_sent(relist, listing_id)
         return listing_id is not None, invited
+
+    async def _point_to(self, fresh: discord.Message, older: list[tuple[int, int]]) -> None:
+        """Older listings of a re-listed question now link to the fresh one (best effort)."""
+        for channel_id, message_id in older:
+            try:
+                await edit_embed(self.bot, channel_id, message_id, relisted_embed(fresh.jump_url))
+            except discord.HTTPException:
+                log.info("could not point listing %s to its re-listing", message_id)
 
     # --- posting --------------------------------------------------------------------
 
@@ -301,15 +313,10 @@ class NudgeCog(commands.Cog):
         """Edit one question's listings to say it was answered (a listing deleted meanwhile is skipped)."""
         question_id = listings[0].question_message_id
         for listing in listings:
-            channel = await self._channel(listing.channel_id)
-            if not isinstance(channel, discord.TextChannel | discord.Thread):
-                continue
             try:
-                await channel.get_partial_message(listing.message_id).edit(
-                    embed=closed_listing_embed(listing), allowed_mentions=no_mentions()
-                )
-            except (discord.Forbidden, discord.NotFound):
-                log.info("listing %s of question %s is gone; not marking it", listing.message_id, question_id)
+                embed = closed_listing_embed(listing)
+                if not await edit_embed(self.bot, listing.channel_id, listing.message_id, embed):
+                    log.info("listing %s of question %s is gone", listing.message_id, question_id)
             except discord.HTTPException:
                 log.warning("marking the listings of question %s failed; will retry", question_id)
                 await self.service.release_closed(question_id)
@@ -336,18 +343,8 @@ class NudgeCog(commands.Cog):
         await self.service.mark_sent(action, message.id)
         return True
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                fetched = await self.bot.fetch_channel(channel_id)
-            except (discord.Forbidden, discord.NotFound):
-                return None
-            channel = fetched if isinstance(fetched, discord.abc.Messageable) else None
-        return channel if isinstance(channel, discord.abc.Messageable) else None
-
     async def _send(self, action: NudgeLadderAction) -> discord.Message | None:
-        channel = await self._channel(action.channel_id)
+        channel = await messageable(self.bot, action.channel_id)
         if channel is None:
             log.warning("channel %s for %s is gone", action.channel_id, action.kind)
             return None

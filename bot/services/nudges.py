@@ -317,6 +317,11 @@ class NudgeService:
             return RelistRefused("too_soon", now + timedelta(hours=settings.relist_every_hours))
         return plan
 
+    async def posted_listings(self, question_message_id: int) -> list[tuple[int, int]]:
+        """(channel id, message id) of the question's help-wanted posts so far."""
+        async with self._sessionmaker() as session:
+            return await repo.posted_listings(session, question_message_id)
+
     async def take_listings_to_close(
         self, now: datetime | None = None, owns_guild: Callable[[int], bool] | None = None
     ) -> list[list[PostedListing]]:

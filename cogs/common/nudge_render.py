@@ -52,6 +52,11 @@ def closed_listing_embed(listing: PostedListing) -> discord.Embed:
     return embed
 
 
+def relisted_embed(fresh_listing_url: str) -> discord.Embed:
+    """An older listing of a question that was listed again (the snippet is not repeated)."""
+    return base_embed("Help wanted: listed again", f"Still waiting for an answer: [see the new listing]({fresh_listing_url}).")
+
+
 def relist_reply(result: Relist | RelistRefused, *, listed: bool, invited: int) -> str:
     """The ephemeral answer to "Still need help" (`listed`/`invited`: what was actually posted)."""
     if isinstance(result, RelistRefused):
@@ -96,5 +101,6 @@ __all__ = [
     "listing_embed",
     "nudge_text",
     "relist_reply",
+    "relisted_embed",
     "settings_view_embed",
 ]

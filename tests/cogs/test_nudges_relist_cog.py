@@ -54,6 +54,9 @@ async def test_still_need_help_relists_once_and_listings_close_when_answered(
     listings = bot_messages(hearth.general, hearth_bot)
     assert len(listings) == 2 and listings[-1].embeds[0].title == "Help wanted"
     assert listings[-1].mentions == []
+    older = listings[0].embeds[0]
+    assert older.title == "Help wanted: listed again"
+    assert older.description is not None and str(listings[-1].id) in older.description
     renudge = bot_messages(hearth.help, hearth_bot)[-1]
     assert renudge.reference is not None and renudge.reference.message_id == question.id
     assert [u.id for u in renudge.mentions] == list({hearth.bob.id, hearth.carol.id} - {first_invited})

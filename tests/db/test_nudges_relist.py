@@ -116,6 +116,7 @@ async def test_listings_of_an_answered_question_are_handed_out_once(
     assert isinstance(relist, Relist)
     await service.mark_sent(relist, 5555)
     assert await service.take_listings_to_close(DAY_LATER) == []  # both still open
+    assert await service.posted_listings(820) == [(HELP_WANTED, 9820), (HELP_WANTED, 5555)]
 
     await set_status(sm, 820, "answered", responder=7)
     [closing] = await service.take_listings_to_close(DAY_LATER)

@@ -343,6 +343,21 @@ class PostedListing:
     status: str  # the question's status now, or "removed"
 
 
+async def posted_listings(session: AsyncSession, question_message_id: int) -> list[tuple[int, int]]:
+    """(channel id, message id) of every help-wanted post of the question, oldest first."""
+    rows = await session.execute(
+        select(Nudge.channel_id, Nudge.posted_message_id)
+        .where(
+            Nudge.question_message_id == question_message_id,
+            Nudge.posted_message_id.is_not(None),
+            Nudge.channel_id.is_not(None),
+            (Nudge.step == "listing") | Nudge.step.like(f"{RELIST_PREFIX}%"),
+        )
+        .order_by(Nudge.id)
+    )
+    return [(int(c or 0), int(m or 0)) for c, m in rows.all()]
+
+
 async def listings_to_close(session: AsyncSession, since: datetime, limit: int = 200) -> list[PostedListing]:
     """Posted listings (claimed since `since`) of questions no longer open (or deleted: status
     "removed") whose listings were not yet marked closed."""
