@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 import pytest_asyncio
 from sqlalchemy import select
@@ -76,4 +77,18 @@ async def test_start_up_checks_every_cached_member(hearth: HearthWorld, hearth_b
         moderator.is_staff = False
     assert await staff_ids(hearth, hearth_bot) == {hearth.carol.id}
     hearth_bot.dispatch("ready")
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
+
+
+async def test_a_role_given_manage_server_makes_its_members_staff(
+    hearth: HearthWorld, hearth_bot: HearthBot
+) -> None:
+    crew = hearth.guild.create_role("Crew")
+    backend = hearth.env.backend
+    backend.add_member_role(hearth.guild.id, hearth.carol.id, crew.id)
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
+    manage = discord.Permissions(manage_guild=True).value
+    backend.edit_role(hearth.guild.id, crew.id, {"permissions": manage})
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.carol.id}
+    backend.edit_role(hearth.guild.id, crew.id, {"permissions": 0})
     assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
