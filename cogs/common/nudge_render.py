@@ -69,9 +69,15 @@ def relist_reply(result: Relist | RelistRefused, *, listed: bool, invited: int) 
         done.append(f"listed again in {channel_mention(result.listing_channel_id)}")
     if invited:
         done.append(f"{invited} more helper{'s' if invited != 1 else ''} invited")
-    if not done:
-        return "Got it: the question stays open. No new helper was free right now and no help-wanted channel is set."
-    return "Got it: the question stays open, " + " and ".join(done) + "."
+    text = "Got it: the question stays open" + (", " + " and ".join(done) if done else "") + "."
+    if result.listing_channel_id is None:
+        text += " No help-wanted channel is set, so it is not listed anywhere."
+    elif not listed:
+        where = channel_mention(result.listing_channel_id)
+        text += f" I could not post in {where} just now; tap again in a few minutes."
+    if not invited:
+        text += " No new helper is free to invite right now."
+    return text
 
 
 def helper_embed(info: HelperInfo | None) -> discord.Embed:

@@ -4,11 +4,14 @@ marked answered once the question is."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.facts import QuestionFact
+from bot.core.nudge_relist import Relist
 from bot.runtime.bot import HearthBot
 from bot.services.nudges import PostedListing
-from cogs.common.nudge_render import closed_listing_embed
+from cogs.common.nudge_render import closed_listing_embed, relist_reply
 from tests.cogs.simworld import HearthWorld
 from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)
     MINUTE,
@@ -90,7 +93,7 @@ async def test_still_need_help_without_a_channel_or_free_helper_says_so(
     refused = await hearth.bob.click(check, label="Still need help")
     assert "Only the member who asked" in text_of(refused)
     kept = await hearth.alice.click(check, label="Still need help")
-    assert kept.ephemeral and "No new helper was free" in text_of(kept)
+    assert kept.ephemeral and "No new helper is free" in text_of(kept) and "No help-wanted channel" in text_of(kept)
     assert len(bot_messages(hearth.help, hearth_bot)) == 1
 
 
@@ -100,3 +103,14 @@ def test_closed_listing_says_how_the_question_ended() -> None:
     assert resolved.description is not None and "/1/8/50" in resolved.description
     removed = closed_listing_embed(PostedListing(1, 50, 9, 70, 0, "removed"))
     assert removed.title == "Help wanted: removed" and "/50" not in (removed.description or "")
+
+
+def test_the_reply_says_what_was_done_and_what_was_not() -> None:
+    question = QuestionFact(1, 8, 50, 3, datetime(2025, 1, 6, tzinfo=UTC), "open")
+    both = Relist(question, question.asked_at, 1, (4, 5), listing_channel_id=9)
+    assert relist_reply(both, listed=True, invited=2) == (
+        "Got it: the question stays open, listed again in <#9> and 2 more helpers invited."
+    )
+    failed = relist_reply(both, listed=False, invited=0)
+    assert "could not post in <#9>" in failed and "No new helper" in failed
+    assert "listed again" not in failed
