@@ -258,23 +258,21 @@ class NudgeCog(commands.Cog):
         )
 
     async def deliver_relist(self, relist: Relist) -> tuple[bool, int]:
-        """Post a claimed re-listing: (listing posted, helpers invited). A passing failure to
-        post the listing gives the claim back, so the member can ask again."""
+        """Post a claimed re-listing: (listing posted, helpers invited). When the listing cannot
+        be posted nothing else is, and the claim is given back so the member can ask again."""
         listing_id: int | None = None
         listing = relist.as_listing()
         if listing is not None:
             try:
                 message = await self._send(listing)
-            except (discord.Forbidden, discord.NotFound):
-                log.warning("cannot list question %s again", relist.question_message_id)
-                message = None
             except discord.HTTPException:
+                message = None
+            if message is None:  # the member is told to try again, so give the claim back
                 log.warning("listing question %s again failed; released", relist.question_message_id)
                 await self.service.release(relist)
                 return False, 0
-            listing_id = message.id if message is not None else None
-            if message is not None:
-                await self._point_to(message, await self.service.posted_listings(relist.question_message_id))
+            listing_id = message.id
+            await self._point_to(message, await self.service.posted_listings(relist.question_message_id))
         invited = 0
         nudge = relist.as_nudge()
         if nudge is not None:

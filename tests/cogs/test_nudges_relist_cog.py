@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.facts import QuestionFact
 from bot.core.nudge_relist import Relist
+from bot.db.models.core import GuildSettings
 from bot.runtime.bot import HearthBot
 from bot.services.nudges import PostedListing
 from cogs.common.nudge_render import closed_listing_embed, relist_reply
@@ -114,3 +115,30 @@ def test_the_reply_says_what_was_done_and_what_was_not() -> None:
     failed = relist_reply(both, listed=False, invited=0)
     assert "could not post in <#9>" in failed and "No new helper" in failed
     assert "listed again" not in failed
+
+
+async def test_a_listing_that_cannot_be_posted_leaves_the_relist_free_to_retry(
+    hearth: HearthWorld,
+    hearth_bot: HearthBot,
+    hearth_services: Any,  # noqa: F811  (fixture imported above)
+) -> None:
+    await quick_ladder(hearth)
+    await helper_awake_now(hearth, hearth.bob)
+    question = await hearth.alice.send(hearth.help, "Where do the logs go?")
+    await store_question(hearth_services, question)
+    await hearth.env.advance_time(10 * MINUTE)
+    await poll(hearth, hearth_bot)
+    nudge_and_check = bot_messages(hearth.help, hearth_bot)
+    await help_wanted_in_general(hearth, hearth_services)
+    async with hearth_services.sessionmaker.begin() as session:  # a channel that was deleted since
+        settings = await session.get(GuildSettings, hearth.guild.id)
+        assert settings is not None
+        settings.help_wanted_channel_id = 4242
+    kept = await hearth.alice.click(nudge_and_check[-1], label="Still need help")
+    assert "could not post in <#4242>" in text_of(kept)
+    assert bot_messages(hearth.help, hearth_bot) == nudge_and_check  # nobody invited either
+    retried = await hearth_services.nudges.relist(
+        await hearth_services.questions.get(hearth.guild.id, question.id), hearth_bot.clock.now()
+    )
+    assert retried.number == 1  # the claim was given back
+    assert hearth.env.errors == []
