@@ -62,3 +62,18 @@ def test_quick_run_writes_every_row(tmp_path: Path) -> None:
     figures = json.loads(raw.read_text(encoding="utf-8"))
     assert figures["quick"] is True
     assert figures["ingest"]["big"]["floor_s"] and all(s > 0 for s in figures["ingest"]["big"]["floor_s"])
+
+
+def test_component_timings_count_what_each_stage_reads() -> None:
+    from bench import profiling
+    from bot.exports import ExportReader
+
+    _, files = dataset(TINY)
+    result = profiling.components(files, ["check", "read", "merge", "engine"], tuned_gc=True)
+    chat = sum(
+        1 for path in files for e in ExportReader(path).events() if type(e).__name__ == "MessageCreated"
+    )
+    assert result["check"]["items"] == chat > 0
+    assert result["read"]["items"] == result["merge"]["items"] > chat  # reactions and joins too
+    assert result["engine"]["items"] > 0  # facts decided
+    assert all(stage["cpu_s"] >= 0 and stage["gc_s"] >= 0 for stage in result.values())
