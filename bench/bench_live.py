@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -294,6 +295,7 @@ def measure(folder: Path, limit: int, runs: int, paced: int) -> dict[str, Any]:
     """Medians of `runs` back-to-back runs of each path, and of `runs` paced runs at 1,000 msgs/s
     (the latency percentiles of each paced run, then their median). Floor and Hearth alternate."""
     guild, payloads = load_payloads(folder, limit)
+    load_before = os.getloadavg()[0]
     floors: list[LiveResult] = []
     hearths: list[LiveResult] = []
     for _ in range(runs):
@@ -320,6 +322,7 @@ def measure(folder: Path, limit: int, runs: int, paced: int) -> dict[str, Any]:
         "hearth_max_ms": max(max(r.latencies_ms, default=float("nan")) for r in paced_hearths),
         "floor_p99_ms": statistics.median(r.percentile(0.99) for r in paced_floors),
         "floor_p99s_ms": [r.percentile(0.99) for r in paced_floors],
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
 
