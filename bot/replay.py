@@ -1,8 +1,13 @@
 """Replay events under a simulated clock, running scheduled work as the live bot would.
 
-Between events the clock advances in ticks; at each tick every feature (nudges,
-introductions, digests) is asked what is due, as the live scheduler asks it. Each action is
-claimed exactly as before a real post, then recorded instead of being posted to Discord.
+The clock advances on a grid of ticks; at each tick the features (nudges, introductions,
+digests) whose interval has come round are asked what is due, as the live scheduler asks
+them. Each action is claimed exactly as before a real post, then recorded instead of being
+posted to Discord.
+
+Most of those polls find nothing. A source that can tell when it may have something to do
+(`Source.may_be_due`, from the facts it observed and the actions it took) is polled only at
+those ticks: the same ticks, the same actions, without the empty rounds of queries.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from bot.core.clock import FakeClock
 from bot.core.events import Event
+from bot.core.facts import Fact
 from bot.services.pipeline import EventPipeline
 
 TakeDue = Callable[[datetime], Awaitable[list[dict[str, Any]]]]
@@ -21,6 +27,42 @@ TakeDue = Callable[[datetime], Awaitable[list[dict[str, Any]]]]
 
 
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday midnight: hourly hooks run on the hour
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A feature as the replay's scheduler sees it."""
+
+    every: timedelta  # how often the live scheduler would poll it (a multiple of the tick)
+
+    async def take(self, now: datetime) -> list[dict[str, Any]]:
+        """Claim what is due at `now`, mark it sent, return one record per action."""
+        ...
+
+    async def may_be_due(self, now: datetime) -> bool:
+        """False only when `take(now)` certainly finds nothing (then the poll is skipped)."""
+        ...
+
+    def observe(self, facts: Sequence[Fact]) -> None:
+        """The facts one replayed event produced (they are written before the next poll)."""
+        ...
+
+
+@dataclass
+class EveryTick:
+    """A plain hook, polled at every one of its instants."""
+
+    every: timedelta
+    hook: TakeDue
+
+    async def take(self, now: datetime) -> list[dict[str, Any]]:
+        return await self.hook(now)
+
+    async def may_be_due(self, now: datetime) -> bool:
+        return True
+
+    def observe(self, facts: Sequence[Fact]) -> None:
+        return None
 
 
 def event_time(event: Event) -> datetime:
@@ -31,21 +73,43 @@ def event_time(event: Event) -> datetime:
     raise TypeError(f"event without a time: {event!r}")
 
 
+def _as_source(source: Source | tuple[timedelta, TakeDue]) -> Source:
+    if isinstance(source, tuple):
+        every, hook = source
+        return EveryTick(every, hook)
+    return source
+
+
 @dataclass
 class Replay:
     pipeline: EventPipeline
     clock: FakeClock
-    sources: Sequence[tuple[timedelta, TakeDue]]  # (how often, hook), each a multiple of `tick`
+    sources: Sequence[Source | tuple[timedelta, TakeDue]]  # each interval a multiple of `tick`
     tick: timedelta = timedelta(minutes=10)
+    skip_idle: bool = True  # False: poll every source at each of its instants, idle or not
     records: list[dict[str, Any]] = field(default_factory=list)
     events_seen: int = 0
+    polls: int = 0  # polls made
+    polls_skipped: int = 0  # polls a source said would find nothing
+
+    def __post_init__(self) -> None:
+        self._sources = [_as_source(s) for s in self.sources]
 
     async def _run_tick(self, now: datetime) -> None:
-        await self.pipeline.flush()
+        ready = False
+        for source in self._sources:
+            if (now - _EPOCH) % source.every >= self.tick:
+                continue
+            if self.skip_idle and not await source.may_be_due(now):
+                self.polls_skipped += 1
+                continue
+            if not ready:  # what a poll reads must be in the database
+                await self.pipeline.flush()
+                ready = True
+            self.clock.set(now)
+            self.polls += 1
+            self.records.extend(await source.take(now))
         self.clock.set(now)
-        for every, take_due in self.sources:
-            if (now - _EPOCH) % every < self.tick:
-                self.records.extend(await take_due(now))
 
     async def run(
         self, events: Iterable[Event], *, tail: timedelta = timedelta(days=2)
@@ -60,7 +124,10 @@ class Replay:
                 await self._run_tick(next_tick)
                 next_tick += self.tick
             self.clock.set(when)
-            await self.pipeline.handle(event)
+            facts = await self.pipeline.handle(event)
+            if facts:
+                for source in self._sources:
+                    source.observe(facts)
             self.events_seen += 1
             last = when
         await self.pipeline.finish()

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from bot.cli.demo import SAMPLE_DIR, DemoResult, demo
+from bot.cli.demo_seed import load_community, seed_community
+from bot.config import Settings
+from bot.core.clock import FakeClock
 from bot.core.nudges import NudgeSettings
+from bot.exports import ExportReader, merged_events
+from bot.replay import Replay, Source, event_time
+from bot.replay_sources import digest_source, intro_source, nudge_source
+from bot.runtime.lifecycle import build_services
+from bot.sample.generator import GeneratorConfig, write_community
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +131,37 @@ def test_demo_json_and_story_from_the_command_line(tmp_path: Path) -> None:
     records = json.loads(out.read_text())
     assert any(r["kind"] == "question" for r in records)
     assert any(r["kind"] == "nudge" for r in records), "assume-opt-in found no helper to invite"
+
+
+async def _replayed(community: Path, db: Path, *, skip_idle: bool) -> tuple[list[dict[str, Any]], Replay]:
+    events = merged_events([ExportReader(p) for p in sorted((community / "exports").glob("*.json"))])
+    first = next(events)
+    clock = FakeClock(event_time(first) - timedelta(hours=1))
+    services = await build_services(Settings.model_validate({"database": {"url": str(db)}}), clock)
+    try:
+        await seed_community(services, load_community(community / "community.json"))
+        sources: list[Source] = [
+            nudge_source(services, timedelta(hours=1)),
+            intro_source(services, timedelta(hours=1)),
+            digest_source(services, timedelta(hours=1)),
+        ]
+        replay = Replay(services.pipeline, clock, sources, tick=timedelta(hours=1), skip_idle=skip_idle)
+        records = await replay.run([first, *events])
+    finally:
+        await services.close()
+    return [{k: v for k, v in r.items() if k not in ("introduction_id", "digest_id")} for r in records], replay
+
+
+async def test_skipping_idle_polls_changes_no_action(tmp_path: Path) -> None:
+    """The replay skips the polls its sources say would find nothing: every action, its time and
+    its targets are those of a replay that polls every feature at every one of its instants."""
+    config = GeneratorConfig(seed=11, members=30, weeks=1, messages_per_week=300, thread_share=0.5)
+    write_community(config, tmp_path / "community")
+    every, polled_all = await _replayed(tmp_path / "community", tmp_path / "all.db", skip_idle=False)
+    skipping, polled_some = await _replayed(tmp_path / "community", tmp_path / "some.db", skip_idle=True)
+    kinds = Counter(r["kind"] for r in every)
+    assert {"nudge", "help_wanted", "still_needed", "intro", "intro_follow_up", "digest"} <= set(kinds), kinds
+    assert skipping == every
+    assert polled_all.polls_skipped == 0
+    assert polled_some.polls + polled_some.polls_skipped == polled_all.polls
+    assert polled_some.polls < polled_all.polls / 2, (polled_some.polls, polled_all.polls)

@@ -156,9 +156,9 @@ async def demo(
                 services.pipeline,
                 clock,
                 [
-                    (timedelta(minutes=tick_minutes), nudge_source(services)),
-                    (timedelta(hours=1), intro_source(services)),
-                    (timedelta(hours=1), digest_source(services)),
+                    nudge_source(services, timedelta(minutes=tick_minutes)),
+                    intro_source(services, timedelta(hours=1)),
+                    digest_source(services, timedelta(hours=1)),
                 ],
                 tick=timedelta(minutes=tick_minutes),
             )

@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.digest_weeks import week_key_of
 from bot.exports import ExportReader, merged_events
-from bot.replay import Replay, event_time
+from bot.replay import Replay, Source, event_time
 from bot.replay_sources import digest_source, intro_source, nudge_source
 from bot.report import write_report
 from bot.runtime.lifecycle import build_services
@@ -62,11 +62,7 @@ async def _replay(tmp: Path, name: str, servers: list[tuple[list[Path], Path]], 
     async with _services(tmp / f"{name}.db", clock) as services:
         for _, sidecar in servers:
             await seed_community(services, load_community(sidecar))
-        sources = [
-            (TICK, nudge_source(services)),
-            (TICK, intro_source(services)),
-            (TICK, digest_source(services)),
-        ]
+        sources: list[Source] = [nudge_source(services, TICK), intro_source(services, TICK), digest_source(services, TICK)]
         replay = Replay(services.pipeline, clock, sources, tick=TICK)
         records = await replay.run(itertools.chain([first], events))
         assert services.digests is not None and services.questions is not None

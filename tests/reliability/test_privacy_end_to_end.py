@@ -31,7 +31,7 @@ from bot.core.clock import FakeClock
 from bot.core.events import MessageCreated, ReactionAdded
 from bot.db.models import Base
 from bot.exports import ExportReader, merged_events
-from bot.replay import Replay, event_time
+from bot.replay import Replay, Source, event_time
 from bot.replay_sources import digest_source, intro_source, nudge_source
 from bot.runtime.lifecycle import build_services
 from bot.sample.generator import GeneratorConfig, write_community
@@ -83,7 +83,7 @@ async def _replayed(tmp: Path, clock: FakeClock, services: Services) -> tuple[in
     first = next(events)
     clock.set(event_time(first) - timedelta(hours=1))
     await seed_community(services, load_community(tmp / "community" / "community.json"))
-    sources = [(TICK, nudge_source(services)), (TICK, intro_source(services)), (TICK, digest_source(services))]
+    sources: list[Source] = [nudge_source(services, TICK), intro_source(services, TICK), digest_source(services, TICK)]
     replay = Replay(services.pipeline, clock, sources, tick=TICK)
     await replay.run(itertools.chain([first], events))
     return readers[0].header.guild_id, clock.now()
