@@ -185,13 +185,16 @@ class NameKeys:
 def target_message(flow: ChannelFlow, user_id: int) -> int | None:
     """The message a response to `user_id` most likely answers: their latest unanswered
     question still in the window, else their latest message."""
+    if not flow.params.prefer_open_question:
+        last = flow.last_by(user_id)
+        return last.message_id if last is not None else None
     latest: Msg | None = None
     for msg in reversed(flow.messages):
         if msg.author_id != user_id:
             continue
         if latest is None:
             latest = msg
-        if msg.is_question and not msg.answered and flow.params.prefer_open_question:
+        if msg.is_question and not msg.answered:
             return msg.message_id
     return latest.message_id if latest is not None else None
 
