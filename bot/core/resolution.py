@@ -51,11 +51,11 @@ def checked(state: QuestionState | None, reactor: int, message_id: int, author: 
 
 def acknowledged(
     flow: ChannelFlow, questions: Mapping[int, QuestionState], guild_id: int, ack: Msg, targets: list[Target],
-    content: str,
+    content: str, when: datetime,
 ) -> list[Fact]:
     """Facts from a message that responds to someone and is the author's thanks or acknowledgement.
 
-    Thanks by mention, reply or typed name resolve the author's latest question (`thanked`). An
+    Thanks by mention or reply resolve the author's latest question (`thanked`). An
     acknowledgement ("thanks", "ok that did it", "ah right") of a member while the author's
     latest question is still unanswered reveals that member's answer: their first line since
     the question that nobody linked (placed as the member's own follow-up, or left alone)
@@ -64,7 +64,6 @@ def acknowledged(
     thanks = text.is_thanks(content)
     if not thanks and not text.is_acknowledgement(content):
         return []
-    when = datetime.fromtimestamp(ack.ts, UTC)
     addressed = [t for t in targets if t.kind != "inferred"] if not ack.asks else []
     if addressed and thanks:
         state = latest_unresolved(flow, questions, ack.author_id, ack)
