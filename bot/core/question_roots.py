@@ -40,7 +40,9 @@ def run_start(index: Mapping[int, Msg], flow: ChannelFlow, msg: Msg, content: st
     author = msg.author_id
     line = index.get(msg.parent_id) if msg.parent_id is not None else None
     start: Msg | None = None
-    while line is not None and _in_run(line, author, msg.ts):
+    seen = {msg.message_id}  # a message handled twice (backfill overlapping live) can be its own parent
+    while line is not None and line.message_id not in seen and _in_run(line, author, msg.ts):
+        seen.add(line.message_id)
         start = line
         line = index.get(line.parent_id) if line.parent_id is not None else None
     if start is None:

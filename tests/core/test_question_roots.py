@@ -1,8 +1,11 @@
 """Where a question starts: the asker's own lines just before the question mark."""
 
+from datetime import timedelta
+
 from bot.core import text
+from bot.core.events import MessageCreated
 from bot.core.facts import MessageFact
-from tests.core.conv_helpers import Chat
+from tests.core.conv_helpers import CHANNEL, GUILD, T0, Chat
 
 ALICE, BOB = 1, 2
 
@@ -49,3 +52,22 @@ def test_greetings_and_pointing_back() -> None:
     assert not text.is_greeting("hi, my sound stopped working after the upgrade")
     assert text.refers_back("how would i do that?") and text.refers_back("anyone seen this before")
     assert not text.refers_back("anyone using beagle here?")
+
+
+
+def test_messages_handled_twice_do_not_loop() -> None:
+    # a second backfill hands the engine messages it has already seen
+    chat = Chat()
+    first = chat.send(ALICE, "my wifi drops every few minutes")
+    second = chat.send(ALICE, "it started after the update", seconds=20)
+    again = [
+        MessageCreated(guild_id=GUILD, channel_id=CHANNEL, message_id=mid, author_id=ALICE,
+                       created_at=T0 + timedelta(seconds=s), content=c)
+        for mid, s, c in ((first, 10, "my wifi drops every few minutes"), (second, 30, "it started after the update"))
+    ]
+    for event in again:
+        chat.feed(event)
+    q = chat.send(ALICE, "how do I fix this?", seconds=20)
+    assert chat.question(q) is None
+    fact = chat.question(first)
+    assert fact is not None and fact.status == "open"
