@@ -4,32 +4,21 @@ with the real services on a SQLite file: questions, answers, slash commands, res
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from bot.core.clock import SystemClock
 from bot.db.models.core import Message
 from bot.runtime.bot import HearthBot
 from tests.cogs.real_services import open_real_services
-from tests.e2e.fake_discord import FakeDiscord, patch_discord
+from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import RunningBot, run_bot
 
 EXTENSIONS = ("cogs.listeners", "cogs.hearth", "cogs.questions")
 EPHEMERAL = 64
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    with patch_discord(server.port):
-        yield server
-    await server.stop()
 
 
 async def _status(bot: HearthBot, guild_id: int, message_id: int) -> str | None:

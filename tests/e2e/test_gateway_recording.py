@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
 from bot.core.clock import SystemClock
 from bot.core.events import MessageCreated, ReactionAdded, ThreadCreated
 from tests.cogs.simworld import RecordingServices, recorder
-from tests.e2e.fake_discord import FakeDiscord, patch_discord
+from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import run_bot
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    with patch_discord(server.port):
-        yield server
-    await server.stop()
 
 
 def _created(services: RecordingServices) -> list[int]:

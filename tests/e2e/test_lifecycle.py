@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 import bot.services.digests  # noqa: F401  (slow first import: charts; keep it out of the timed waits)
@@ -17,18 +15,9 @@ from bot.config import Settings
 from bot.db.models.core import Message
 from bot.db.session import create_engine
 from bot.runtime import lifecycle
-from tests.e2e.fake_discord import FakeDiscord, patch_discord
+from tests.e2e.fake_discord import FakeDiscord
 
 MESSAGE_CONTENT_INTENT = 1 << 15
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    with patch_discord(server.port):
-        yield server
-    await server.stop()
 
 
 def _settings(db: Path) -> Settings:

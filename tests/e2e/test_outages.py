@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
 import pytest
-import pytest_asyncio
 
 from bot.core.clock import SystemClock
 from bot.runtime.history import run_guild_backfill
 from tests.cogs.real_services import open_real_services
 from tests.cogs.simworld import RecordingServices
-from tests.e2e.fake_discord import FakeDiscord, patch_discord
+from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import run_bot
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    with patch_discord(server.port):
-        yield server
-    await server.stop()
 
 
 @pytest.mark.timeout(60)

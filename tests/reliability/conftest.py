@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import fake  # noqa: F401  (the fake Discord, for test_outages_and_logs.py)
+
 LONG = os.environ.get("HEARTH_LONG_TESTS") == "1"
 _FIGURES: Counter[str] = Counter()
 

@@ -13,33 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from bot.core.clock import FakeClock, SystemClock
 from bot.runtime.bot import HearthBot, RuntimeOptions
 from bot.services.settings import SettingsChange
 from tests.cogs.real_services import open_real_services
-from tests.e2e.fake_discord import FakeDiscord, patch_discord
+from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import run_bot
 from tests.reliability.conftest import Figures
 
 TOKEN = "MTE0NDQyMDg3OTU2NDgwMDAwMQ.HeArTh.SeCrEt-T0k3n-For-Log-Checks_zz"
 SECRET_TEXT = "PURPLE-ELEPHANT-7731"
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    with patch_discord(server.port):
-        yield server
-    await server.stop()
 
 
 def _digest_posts(fake: FakeDiscord, channel_id: int) -> list[dict[str, Any]]:
