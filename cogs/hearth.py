@@ -17,7 +17,7 @@ from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import no_mentions, settings_embed
 from cogs.common.errors import ensure_error_handler
-from cogs.members import STAFF_ROLES_CHANGED, add_staff_cog
+from cogs.members import STAFF_ROLES_CHANGED
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot
@@ -222,4 +222,3 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
 
 async def setup(bot: HearthBot) -> None:
     await bot.add_cog(HearthCog(bot))
-    await add_staff_cog(bot)  # staff flags follow roles and the staff roles set here

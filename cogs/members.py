@@ -138,7 +138,7 @@ class StaffCog(commands.Cog):
 
 
 async def add_staff_cog(bot: HearthBot) -> bool:
-    """Add the cog once (it is loaded by `cogs.hearth` too). False without a database."""
+    """Add the cog once. False without a database."""
     if bot.get_cog("StaffCog") is not None:
         return True
     service = member_service(bot)

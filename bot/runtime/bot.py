@@ -30,6 +30,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cogs.nudges",
     "cogs.intros",
     "cogs.digest",
+    "cogs.members",
 )
 
 MESSAGE_CONTENT_WARNING = (

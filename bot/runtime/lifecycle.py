@@ -69,6 +69,7 @@ def _attach_feature_services(services: Services) -> None:
     from bot.services.digests import DigestService
     from bot.services.interests import InterestService
     from bot.services.intros import IntroService
+    from bot.services.members import MemberService
     from bot.services.nudges import NudgeService
     from bot.services.privacy import PrivacyService
     from bot.services.questions import QuestionService
@@ -82,6 +83,7 @@ def _attach_feature_services(services: Services) -> None:
     services.nudges = NudgeService(sm, clock)
     services.intros = IntroService(sm, clock)
     services.digests = DigestService(sm, clock)
+    services.members = MemberService(sm, clock)
     services.backfill = BackfillService(pipeline, SqlProgressStore(sm), clock)
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.services.digests import DigestService
     from bot.services.interests import InterestService
     from bot.services.intros import IntroService
+    from bot.services.members import MemberService
     from bot.services.nudges import NudgeService
     from bot.services.privacy import PrivacyService
     from bot.services.questions import QuestionService
@@ -34,6 +35,7 @@ class Services:
     nudges: NudgeService | None = None
     intros: IntroService | None = None
     digests: DigestService | None = None
+    members: MemberService | None = None
     backfill: BackfillService | None = None
 
     async def close(self) -> None:

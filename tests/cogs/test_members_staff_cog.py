@@ -21,7 +21,7 @@ from tests.cogs.simworld import HearthWorld, SimcordClock
 
 @pytest.fixture
 def hearth_extensions() -> list[str]:
-    return ["cogs.hearth"]
+    return ["cogs.hearth", "cogs.members"]
 
 
 @pytest_asyncio.fixture
