@@ -223,7 +223,7 @@ class Engine:
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
         if targets and new_question is None:
-            facts += resolution.acknowledged(flow, self._questions, ev.guild_id, msg, targets, ev.content, ev.created_at)
+            facts += resolution.after_response(flow, self._questions, ev.guild_id, msg, targets, ev.content, ev.created_at)
         self._remember(flow, msg)
         return facts
 

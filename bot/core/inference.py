@@ -51,6 +51,7 @@ class FlowParams:
     name_min_chars: int = 3
     use_partner: bool = True
     name_last_word: bool = True
+    name_after_lead: bool = True  # "sorry bob, nettop": the name after a correction word
     inherit_own_target: bool = False
     use_open_question: bool = False
     prefer_open_question: bool = False
@@ -216,6 +217,8 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
     candidates = [name_key(text.first_word(content))]
     if p.name_last_word:
         candidates.append(name_key(text.last_word(content)))
+    if p.name_after_lead:
+        candidates.append(name_key(text.word_after_lead(content)))
     for word in candidates:
         msg = flow.names.get(word) if len(word) >= p.name_min_chars else None
         if msg is not None and msg.author_id != author_id and msg.ts >= horizon:

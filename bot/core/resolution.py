@@ -86,3 +86,43 @@ def acknowledged(
             return [InteractionFact(guild_id, line.channel_id, line.message_id, helper, ack.author_id,
                                     state.message_id, "inferred", at), state.to_fact()]
     return []
+
+
+_CORRECTION_WORDS = frozenset({"sorry", "sry", "oops"})
+
+
+def corrected(
+    flow: ChannelFlow, questions: Mapping[int, QuestionState], guild_id: int, msg: Msg, targets: list[Target],
+    content: str, when: datetime,
+) -> list[Fact]:
+    """A typed-name correction ("sorry bob, nettop" right after "@alice nettop?") re-addresses the
+    author's previous line: that line was meant for the named member too. It gets the interaction it
+    missed (dated when it was posted), and when it went to the named member's question, it is that
+    question's first response rather than the correction."""
+    named = next((t for t in targets if t.named), None)
+    if named is None or text.first_word(content) not in _CORRECTION_WORDS:
+        return []
+    prev = flow.last_by(msg.author_id)
+    if (prev is None or prev.message_id == msg.message_id or not prev.explicit or named.user_id in prev.targets
+            or msg.ts - prev.ts > flow.params.self_seconds):
+        return []
+    at = datetime.fromtimestamp(prev.ts, UTC)
+    prev.targets = (*prev.targets, named.user_id)
+    facts: list[Fact] = [InteractionFact(guild_id, prev.channel_id, prev.message_id, msg.author_id, named.user_id,
+                                         named.message_id, "inferred", at)]
+    state = questions.get(msg.question_id) if msg.question_id is not None else None
+    if state is not None and state.asker_id == named.user_id and state.status != "resolved":
+        if state.first_response_message_id == msg.message_id:
+            state.first_response_message_id, state.first_response_at = prev.message_id, at
+        state.add_response(prev.message_id, msg.author_id, at)
+        facts.append(state.to_fact())
+    return facts
+
+
+def after_response(
+    flow: ChannelFlow, questions: Mapping[int, QuestionState], guild_id: int, msg: Msg, targets: list[Target],
+    content: str, when: datetime,
+) -> list[Fact]:
+    """What a response tells about earlier lines: a corrected addressee, or an acknowledged answer."""
+    return (corrected(flow, questions, guild_id, msg, targets, content, when)
+            + acknowledged(flow, questions, guild_id, msg, targets, content, when))

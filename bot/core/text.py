@@ -173,6 +173,16 @@ def last_word(content: str) -> str:
     return parts[-1].strip(",:;.!?()<>\"'").lower() if parts else ""
 
 
+_LEAD_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the member meant
+
+
+def word_after_lead(content: str) -> str:
+    """The second word when the first is a correction ("sorry bob, nettop", "oops jdub"), else ""."""
+    parts = content.split(None, 2)
+    if len(parts) < 2 or parts[0].strip(",:;.!?()<>\"'").lower() not in _LEAD_WORDS:
+        return ""
+    return parts[1].strip(",:;.!?()<>\"'").lower()
+
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|heya|hiya|hola|howdy|yo|greetings|morning|evening|good (?:morning|evening|afternoon|day))\b",

@@ -69,6 +69,9 @@ def test_first_and_last_word() -> None:
     assert text.first_word("Bob: try this") == "bob"
     assert text.last_word("ic jdub.") == "jdub"
     assert text.first_word("") == "" and text.last_word("   ") == ""
+    assert text.word_after_lead("sorry Tex-Twil, nettop") == "tex-twil"
+    assert text.word_after_lead("Oops bob: wrong one") == "bob"
+    assert text.word_after_lead("thanks bob") == "" and text.word_after_lead("sorry") == ""
 
 
 def test_content_words_skip_stop_words_code_and_links() -> None:
