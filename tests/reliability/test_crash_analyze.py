@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -52,15 +51,6 @@ def _integrity(db: Path) -> str:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def _child_env(pycache: Path) -> dict[str, str]:
-    """The children's environment, with a bytecode cache as any installed Python has: where
-    PYTHONDONTWRITEBYTECODE is set and the packages were installed without `.pyc` files, every
-    start would compile ~1,100 modules again (most of a killed run's time). The first child
-    fills the cache; a kill only lands after a commit, when the imports are done."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "CI": "1", "PYTHONPYCACHEPREFIX": str(pycache)}
-
-
 def _start(exports: list[Path], db: Path, report: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "bot", "analyze", *map(str, exports)]
     args += ["--report", str(report), "--db", str(db), "--batch-size", BATCH, "--no-progress"]
@@ -88,14 +78,13 @@ def _wait_for_a_commit(proc: subprocess.Popen[bytes], db: Path, deadline: float)
 
 
 @pytest.mark.timeout(2400 if LONG else 300)
-def test_sigkill_during_analyze_loses_nothing(tmp_path: Path, figures: Figures) -> None:
+def test_sigkill_during_analyze_loses_nothing(tmp_path: Path, figures: Figures, child_env: dict[str, str]) -> None:
     exports = write_community(CONFIG, tmp_path / "community")
     reference = tmp_path / "reference.json"
     clean = asyncio.run(analyze(exports, reference, str(tmp_path / "clean.db")))
     assert int(str(clean["messages"])) > 3000
     expected = reference.read_bytes()
 
-    env = _child_env(tmp_path / "pycache")
     rng = random.Random(20261123)
     kills = rounds = runs = 0
     while kills < KILLS:
@@ -105,7 +94,7 @@ def test_sigkill_during_analyze_loses_nothing(tmp_path: Path, figures: Figures) 
         previous: dict[str, int] = {}
         while True:
             runs += 1
-            proc = _start(exports, db, report, env)
+            proc = _start(exports, db, report, {**child_env, "CI": "1"})
             running = _wait_for_a_commit(proc, db, time.monotonic() + 120)
             if running and kills < KILLS:
                 time.sleep(rng.uniform(0.0, 1.5))

@@ -135,12 +135,13 @@ def test_broken_exports_change_nothing(
         figures.add("hostile exports refused with the database unchanged")
 
 
-def test_cli_process_exits_2_without_traceback(tmp_path: Path) -> None:
+def test_cli_process_exits_2_without_traceback(tmp_path: Path, child_env: dict[str, str]) -> None:
     bad = write(tmp_path / "broken.json", with_message(3, id=[1]))
     db = tmp_path / "hearth.db"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "analyze", str(bad), "--report", str(tmp_path / "r.json"), "--db", str(db)],
         cwd=ROOT,
+        env=child_env,
         capture_output=True,
         text=True,
         timeout=120,
