@@ -131,7 +131,7 @@ def test_check_counts_what_events_count(tmp_path: Path) -> None:
     assert checked.skipped["malformed reaction"] == 1 and checked.skipped["malformed reaction user"] == 1
 
 
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 
 
 @settings(max_examples=60, deadline=None)
