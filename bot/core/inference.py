@@ -56,6 +56,7 @@ class FlowParams:
     use_open_question: bool = False
     prefer_open_question: bool = False
     fresh_question_words: int = 10
+    keep_own_question: bool = True  # an asker's line just after their unanswered question stays in it
     idle_seconds: float = 600.0
     link_model: LinkModel | None = field(default_factory=lambda: shipped_link_model())
 
@@ -227,14 +228,18 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
 
 
 def rephrased(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
-    """The author's latest line when it belongs to their own question, asked minutes ago and still
-    unanswered: a new full question from them then rephrases or extends it (people re-ask in
-    more words when nobody answers) rather than opening another one."""
+    """The author's latest line when it belongs to their own question, asked minutes ago (within
+    `self_seconds` of the question itself, however many lines followed it) and still unanswered:
+    a new full question from them then rephrases or extends it (people re-ask in more words when
+    nobody answers) rather than opening another one. Also where an asker's other lines right
+    after such a question stay (`keep_own_question`)."""
     own = flow.last_by(author_id)
     if own is None or not own.asks or own.question_id is None or ts - own.ts > flow.params.self_seconds:
         return None
     asked = own if own.question_id == own.message_id else flow.find(own.question_id)
-    return own if asked is not None and not asked.answered else None
+    if asked is None or asked.answered or ts - asked.ts > flow.params.self_seconds:
+        return None
+    return own
 
 
 def partner_line(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
@@ -263,7 +268,8 @@ def _scored(
     chosen = choose_link(model, flow, obs)
     if chosen is not None:
         best = chosen[0]
-        return Target(best.author_id, best.message_id, "inferred"), best.message_id
+        own = rephrased(flow, author_id, ts) if flow.params.keep_own_question and not is_question else None
+        return Target(best.author_id, best.message_id, "inferred"), (own or best).message_id
     own_last = flow.last_by(author_id)
     return None, own_last.message_id if own_last is not None else None
 
