@@ -219,7 +219,9 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
     if p.name_last_word:
         candidates.append(name_key(text.last_word(content)))
     if p.name_after_lead:
-        candidates.append(name_key(text.word_after_lead(content)))
+        after = text.word_after_lead(content)
+        if after:
+            candidates.append(name_key(after))
     for word in candidates:
         msg = flow.names.get(word) if len(word) >= p.name_min_chars else None
         if msg is not None and msg.author_id != author_id and msg.ts >= horizon:

@@ -178,8 +178,8 @@ _LEAD_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the memb
 
 def word_after_lead(content: str) -> str:
     """The second word when the first is a correction ("sorry bob, nettop", "oops jdub"), else ""."""
-    parts = content.split(None, 2)
-    if len(parts) < 2 or parts[0].strip(",:;.!?()<>\"'").lower() not in _LEAD_WORDS:
+    parts = content[:60].split(None, 2)
+    if len(parts) < 2 or len(parts[0]) > 6 or parts[0].strip(",:;.!?()<>\"'").lower() not in _LEAD_WORDS:
         return ""
     return parts[1].strip(",:;.!?()<>\"'").lower()
 
