@@ -88,9 +88,6 @@ def acknowledged(
     return []
 
 
-_CORRECTION_WORDS = frozenset({"sorry", "sry", "oops"})
-
-
 def corrected(
     flow: ChannelFlow, questions: Mapping[int, QuestionState], guild_id: int, msg: Msg, targets: list[Target],
     content: str, when: datetime,
@@ -100,7 +97,7 @@ def corrected(
     missed (dated when it was posted), and when it went to the named member's question, it is that
     question's first response rather than the correction."""
     named = next((t for t in targets if t.named), None)
-    if named is None or text.first_word(content) not in _CORRECTION_WORDS:
+    if named is None or text.first_word(content) not in text.CORRECTION_WORDS:
         return []
     prev = flow.last_by(msg.author_id)
     if (prev is None or prev.message_id == msg.message_id or not prev.explicit or named.user_id in prev.targets

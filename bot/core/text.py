@@ -173,13 +173,13 @@ def last_word(content: str) -> str:
     return parts[-1].strip(",:;.!?()<>\"'").lower() if parts else ""
 
 
-_LEAD_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the member meant
+CORRECTION_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the member meant
 
 
 def word_after_lead(content: str) -> str:
     """The second word when the first is a correction ("sorry bob, nettop", "oops jdub"), else ""."""
     parts = content[:60].split(None, 2)
-    if len(parts) < 2 or len(parts[0]) > 6 or parts[0].strip(",:;.!?()<>\"'").lower() not in _LEAD_WORDS:
+    if len(parts) < 2 or len(parts[0]) > 6 or parts[0].strip(",:;.!?()<>\"'").lower() not in CORRECTION_WORDS:
         return ""
     return parts[1].strip(",:;.!?()<>\"'").lower()
 
