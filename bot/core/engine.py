@@ -86,7 +86,7 @@ class Engine:
         if isinstance(event, ReactionAdded):
             return self._on_reaction(event)
         if isinstance(event, ReactionRemoved):
-            return []
+            return resolution.unchecked(self._questions, self._index.get(event.message_id), event)
         if isinstance(event, ThreadCreated):
             return self._on_thread(event)
         if isinstance(event, MemberJoined):

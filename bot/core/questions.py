@@ -43,6 +43,7 @@ class QuestionState:
     responders: list[int] = field(default_factory=list)
     resolved_at: datetime | None = None
     resolved_by: int | None = None
+    resolved_on: int | None = None  # the message the asker ticked ✅ on, while it is what resolved this
 
     def add_response(self, message_id: int, author_id: int, at: datetime) -> bool:
         """Another member responded; returns True when the state changed."""
@@ -67,6 +68,17 @@ class QuestionState:
         self.status = "resolved"
         self.resolved_at = at
         self.resolved_by = by_user_id
+        self.resolved_on = None
+        return True
+
+    def unresolve(self) -> bool:
+        """Back to answered (or open, with no response yet): the signal that resolved it was taken back."""
+        if self.status != "resolved":
+            return False
+        self.status = "answered" if self.first_response_message_id is not None else "open"
+        self.resolved_at = None
+        self.resolved_by = None
+        self.resolved_on = None
         return True
 
     def to_fact(self) -> QuestionFact:

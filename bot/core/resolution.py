@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from bot.core import text
+from bot.core.events import ReactionRemoved
 from bot.core.facts import Fact, InteractionFact
 from bot.core.inference import ChannelFlow, Msg, Target
-from bot.core.questions import QuestionState
+from bot.core.questions import RESOLVE_EMOJI, QuestionState
 
 
 def latest_unresolved(
@@ -46,7 +47,25 @@ def checked(state: QuestionState | None, reactor: int, message_id: int, author: 
         return False
     if author != state.asker_id:
         state.add_response(message_id, author, when)
-    return state.status == "answered" and state.resolve(reactor, when)
+    if state.status == "answered" and state.resolve(reactor, when):
+        state.resolved_on = message_id
+        return True
+    return False
+
+
+def unchecked(questions: Mapping[int, QuestionState], msg: Msg | None, ev: ReactionRemoved) -> list[Fact]:
+    """The asker took back the ✅ that resolved their question: it is answered again (the message
+    stays a response: a tick taken back does not unsay an answer). Questions resolved by thanks, a
+    marked answer or a moderator are not touched, nor a question whose tick came before a restart
+    (which message was ticked is not stored)."""
+    if ev.emoji not in RESOLVE_EMOJI:
+        return []
+    near = [questions.get(ev.message_id), questions.get(msg.question_id) if msg and msg.question_id else None]
+    candidates = [q for q in near if q is not None] or questions.values()
+    for state in candidates:
+        if state.resolved_on == ev.message_id and state.resolved_by == ev.user_id and state.unresolve():
+            return [state.to_fact()]
+    return []
 
 
 def acknowledged(
