@@ -38,7 +38,7 @@ MEMBERS: Table = Member.__table__  # type: ignore[assignment]
 
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _IN_CHUNK = 500
-_STEP = 200  # facts reduced, or rows built, between two returns to the event loop
+_STEP = 50  # facts reduced, or rows built, between two returns to the event loop
 
 
 def _chunks(values: Sequence[int], size: int = _IN_CHUNK) -> Iterable[Sequence[int]]:
