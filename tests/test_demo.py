@@ -165,3 +165,15 @@ async def test_skipping_idle_polls_changes_no_action(tmp_path: Path) -> None:
     assert polled_all.polls_skipped == 0
     assert polled_some.polls + polled_some.polls_skipped == polled_all.polls
     assert polled_some.polls < polled_all.polls / 2, (polled_some.polls, polled_all.polls)
+
+
+def test_every_channel_of_a_posted_action_has_a_name(sample_run: DemoResult) -> None:
+    # threads and forum posts take their names from their exports ("#help › How do I ...")
+    community = sample_run.community
+    assert community is not None
+    where = {r["channel_id"] for r in sample_run.records if r["kind"] in ("nudge", "help_wanted") and r.get("channel_id")}
+    assert where, "the sample posts nudges and listings"
+    unnamed = sorted(c for c in where if int(c) not in community.channel_names)
+    assert unnamed == []
+    threads = [community.channel_names[int(c)] for c in where if "›" in community.channel_names[int(c)]]
+    assert threads and all(len(name.split(" › ", 1)[1]) <= 40 for name in threads)

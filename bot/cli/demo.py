@@ -19,7 +19,7 @@ from bot.cli.demo_story import tell
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.db.repos.report import report_questions
-from bot.exports import ExportError, merged_events
+from bot.exports import ExportError, ExportReader, merged_events
 from bot.replay import Replay, event_time
 from bot.services.container import Services
 from bot.services.settings import SettingsChange
@@ -79,6 +79,16 @@ class DemoResult:
     seconds: float
 
 
+def _name_threads(community: Community, readers: list[ExportReader]) -> None:
+    """Threads and forum posts are named in their exports, not in the sidecar: "#forum › post"."""
+    names = community.channel_names
+    for header in (reader.header for reader in readers):
+        if header.channel_id not in names and header.channel_name:
+            own = header.channel_name if len(header.channel_name) <= 40 else header.channel_name[:39].rstrip() + "…"
+            parent = names.get(header.parent_channel_id) if header.parent_channel_id else None
+            names[header.channel_id] = f"{parent} › {own}" if parent else own
+
+
 def _sample_paths() -> tuple[list[Path], Path]:
     community = SAMPLE_DIR / "community.json"
     exports = sorted((SAMPLE_DIR / "exports").glob("*.json"))
@@ -129,6 +139,8 @@ async def demo(
     guild_id = readers[0].header.guild_id
     if community is not None and community.guild_id != guild_id:
         raise CliError("the community sidecar describes another server than the exports")
+    if community is not None:
+        _name_threads(community, readers)
     events = merged_events(readers)
     try:
         first_event = next(events, None)
