@@ -165,7 +165,12 @@ def ingest_rows(sizes: Sizes, log: Callable[[str], None]) -> tuple[list[Row], di
                 notes=[
                     f"{small.analyze_seconds:.1f} s → {big.analyze_seconds:.1f} s wall; CPU "
                     f"{small.analyze_cpu:.1f} s → {big.analyze_cpu:.1f} s "
-                    f"({big.analyze_cpu / small.analyze_cpu:.1f}×)"
+                    f"({big.analyze_cpu / small.analyze_cpu:.1f}×) for {big.messages / small.messages:.1f}× the messages",
+                    *(
+                        [f"misses: {growth:.1f}× against ≤ 11× ({growth / 11:.2f}× the target)"]
+                        if growth > 11
+                        else []
+                    ),
                 ],
             )
         )
@@ -229,6 +234,9 @@ def _live_throughput_notes(raw: dict[str, Any], runs: int) -> list[str]:
             f"in CPU time (robust to a busy machine): Hearth {_fmt_rate(median(cpu_hearth))}, "
             f"floor {_fmt_rate(median(cpu_floor))}, ratio {cpu_ratio:.2f}"
         )
+    ratio = median(raw["hearth_rates"]) / median(raw["floor_rates"])
+    if ratio < 0.5:
+        notes.append(f"misses: needs {0.5 / ratio:.1f}× the throughput to reach 0.5")
     return notes
 
 
