@@ -156,11 +156,9 @@ class ExportReader:
             with self._open() as handle:
                 for index, item in enumerate(fast_messages(handle, self.block)):
                     yield index, item
-        except Unsure:
-            pass
-        else:
             return
-        done = index + 1
+        except Unsure:
+            done = index + 1  # ijson reads on from the first message not yet given
         try:
             with self._open() as handle:
                 for index, item in enumerate(ijson.items(handle, "messages.item", use_float=True)):

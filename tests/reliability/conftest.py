@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
+from bot.core.clock import FakeClock
+from bot.runtime.lifecycle import build_services
+from bot.services.container import Services
 from tests.e2e.conftest import fake  # noqa: F401  (the fake Discord, for test_outages_and_logs.py)
 
 LONG = os.environ.get("HEARTH_LONG_TESTS") == "1"
@@ -58,3 +64,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     target = os.environ.get("HEARTH_RELIABILITY_FIGURES")
     if target:
         Path(target).write_text(json.dumps({"long": LONG, **dict(sorted(_FIGURES.items()))}, indent=2) + "\n")
+
+
+@asynccontextmanager
+async def services_on(db: Path, clock: FakeClock) -> AsyncIterator[Services]:
+    """Every service on a SQLite file, closed afterwards (the replayed-server tests)."""
+    services = await build_services(Settings.model_validate({"database": {"url": str(db)}}), clock)
+    try:
+        yield services
+    finally:
+        await services.close()

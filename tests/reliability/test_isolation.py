@@ -12,8 +12,6 @@ Every action of either server names only its own channels.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -22,16 +20,13 @@ from typing import Any
 import pytest
 
 from bot.cli.demo_seed import load_community, seed_community
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.digest_weeks import week_key_of
 from bot.exports import ExportReader, merged_events
 from bot.replay import Replay, Source, event_time
 from bot.replay_sources import digest_source, intro_source, nudge_source
 from bot.report import write_report
-from bot.runtime.lifecycle import build_services
-from bot.services.container import Services
-from tests.reliability.conftest import Figures
+from tests.reliability.conftest import Figures, services_on
 from tests.reliability.two_servers import B_GUILD, make_servers
 
 TICK = timedelta(hours=2)  # how often the simulated scheduler asks every feature what is due
@@ -45,21 +40,12 @@ class Run:
     report: bytes
 
 
-@asynccontextmanager
-async def _services(db: Path, clock: FakeClock) -> AsyncIterator[Services]:
-    services = await build_services(Settings.model_validate({"database": {"url": str(db)}}), clock)
-    try:
-        yield services
-    finally:
-        await services.close()
-
-
 async def _replay(tmp: Path, name: str, servers: list[tuple[list[Path], Path]], guild_a: int) -> Run:
     readers = [ExportReader(p) for exports, _ in servers for p in exports]
     events = merged_events(readers)
     first = next(events)
     clock = FakeClock(event_time(first) - timedelta(hours=1))
-    async with _services(tmp / f"{name}.db", clock) as services:
+    async with services_on(tmp / f"{name}.db", clock) as services:
         for _, sidecar in servers:
             await seed_community(services, load_community(sidecar))
         sources: list[Source] = [nudge_source(services, TICK), intro_source(services, TICK), digest_source(services, TICK)]

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,29 +24,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.demo_seed import load_community, seed_community
-from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.events import MessageCreated, ReactionAdded
 from bot.db.models import Base
 from bot.exports import ExportReader, merged_events
 from bot.replay import Replay, Source, event_time
 from bot.replay_sources import digest_source, intro_source, nudge_source
-from bot.runtime.lifecycle import build_services
 from bot.sample.generator import GeneratorConfig, write_community
 from bot.services.container import Services
-from tests.reliability.conftest import Figures
+from tests.reliability.conftest import Figures, services_on
 
 CONFIG = GeneratorConfig(seed=8, members=24, weeks=2, messages_per_week=350, thread_share=0.3)
 TICK = timedelta(hours=2)
-
-
-@asynccontextmanager
-async def _services(db: Path, clock: FakeClock) -> AsyncIterator[Services]:
-    services = await build_services(Settings.model_validate({"database": {"url": str(db)}}), clock)
-    try:
-        yield services
-    finally:
-        await services.close()
 
 
 def _holds(value: Any, user_id: int) -> bool:
@@ -92,7 +79,7 @@ async def _replayed(tmp: Path, clock: FakeClock, services: Services) -> tuple[in
 @pytest.mark.timeout(300)
 async def test_delete_after_a_full_replay_leaves_nothing(tmp_path: Path, figures: Figures) -> None:
     clock = FakeClock()
-    async with _services(tmp_path / "hearth.db", clock) as services:
+    async with services_on(tmp_path / "hearth.db", clock) as services:
         guild, _ = await _replayed(tmp_path, clock, services)
         members = [int(m["id"]) for m in load_community(tmp_path / "community" / "community.json").members]
         reach = {uid: await rows_holding(services.db_engine, guild, uid) for uid in members}
@@ -127,7 +114,7 @@ async def test_opted_out_member_is_not_tracked(tmp_path: Path, figures: Figures)
     guild, channel, me, other = 1144420879564800001, 1144480270909440007, 811871256700780569, 836123492486217779
     t0 = datetime.fromisoformat("2025-01-06T12:00:00+00:00")
     clock = FakeClock(t0)
-    async with _services(tmp_path / "hearth.db", clock) as services:
+    async with services_on(tmp_path / "hearth.db", clock) as services:
         assert services.privacy is not None
         await services.pipeline.refresh_rules(guild)
         assert await services.privacy.set_opt_out(guild, me, True)
@@ -155,7 +142,7 @@ async def test_deleted_member_is_not_brought_back_by_later_events(tmp_path: Path
     asker, me, later = 811871256700780569, 836123492486217779, 845000000000000001
     t0 = datetime.fromisoformat("2025-01-06T12:00:00+00:00")
     clock = FakeClock(t0)
-    async with _services(tmp_path / "hearth.db", clock) as services:
+    async with services_on(tmp_path / "hearth.db", clock) as services:
         assert services.privacy is not None
         await services.pipeline.refresh_rules(guild)
         ids = itertools.count(1325626103305339126, 4096)
