@@ -27,6 +27,8 @@ from bot.core import text
 from bot.core.conv_model import LinkModel, Observation, choose
 from bot.core.facts import InteractionKind
 
+FUZZY_NAME_CHARS = 5  # typed names this long (and the names they match) may carry one typo
+
 
 @lru_cache(maxsize=1)
 def shipped_link_model() -> LinkModel | None:
@@ -108,6 +110,7 @@ class ChannelFlow:
     messages: deque[Msg] = field(default_factory=deque)
     partners: dict[int, Partner] = field(default_factory=dict)
     names: dict[str, Msg] = field(default_factory=dict)  # typed-name key -> that member's latest message
+    initials: dict[str, set[str]] = field(default_factory=dict)  # first letter -> name keys long enough to misspell
     seq: int = 0
 
     def add(self, msg: Msg) -> None:
@@ -118,11 +121,20 @@ class ChannelFlow:
         while self.messages and (len(self.messages) > limit or self.messages[0].ts < horizon):
             self.messages.popleft().words = None
         if msg.name is not None:
+            if msg.name not in self.names and len(msg.name) >= FUZZY_NAME_CHARS:
+                self.initials.setdefault(msg.name[0], set()).add(msg.name)
             self.names[msg.name] = msg
         if len(self.partners) > 4 * limit or len(self.names) > 4 * limit:
             keep = self.seq - self.params.partner_messages
             self.partners = {u: p for u, p in self.partners.items() if p.seq >= keep}
-            self.names = {m.name: m for m in self.messages if m.name is not None}
+            self._reindex_names()
+
+    def _reindex_names(self) -> None:
+        self.names = {m.name: m for m in self.messages if m.name is not None}
+        self.initials = {}
+        for name in self.names:
+            if len(name) >= FUZZY_NAME_CHARS:
+                self.initials.setdefault(name[0], set()).add(name)
 
     def recent(self) -> Iterator[Msg]:
         """Newest first."""
@@ -145,7 +157,7 @@ class ChannelFlow:
             if msg.message_id == message_id:
                 self.messages.remove(msg)
                 break
-        self.names = {m.name: m for m in self.messages if m.name is not None}
+        self._reindex_names()
 
     def link(self, a: int, b: int, ts: float, message_id: int, explicit: bool = True) -> None:
         """`a` and `b` just exchanged a message: each is the other's current partner."""
@@ -226,7 +238,34 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
         msg = flow.names.get(word) if len(word) >= p.name_min_chars else None
         if msg is not None and msg.author_id != author_id and msg.ts >= horizon:
             return msg
+    for word in candidates:  # a typo in a longer name ("gremuchink" for Gremuchnik) when it fits one member only
+        if len(word) < FUZZY_NAME_CHARS:
+            continue
+        found = {
+            hit.author_id: hit
+            for key in flow.initials.get(word[0], ())
+            if one_edit(word, key)
+            and (hit := flow.names[key]).author_id != author_id
+            and hit.ts >= horizon
+        }
+        if len(found) == 1:
+            return next(iter(found.values()))
     return None
+
+
+def one_edit(a: str, b: str) -> bool:
+    """`a` and `b` differ by exactly one inserted, deleted or changed letter, or two swapped neighbours."""
+    la, lb = len(a), len(b)
+    if a == b or abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la < lb:
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i + 1 : i + 2] + b[i : i + 1])
 
 
 def rephrased(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:

@@ -167,10 +167,18 @@ def first_word(content: str) -> str:
     return parts[0].strip(",:;.!?()<>\"'").lower() if parts else ""
 
 
+_HAS_ALNUM = re.compile(r"[^\W_]")
+_EMOTICON = re.compile(r"^(?:[:;=8][-o'^]?[)(\]\[DPpdO03/\\|*]+|[xX]D+)$")
+
+
 def last_word(content: str) -> str:
-    """The last word of a message, lowercased, punctuation around it removed."""
-    parts = content.rsplit(None, 1)
-    return parts[-1].strip(",:;.!?()<>\"'").lower() if parts else ""
+    """The last word of a message, lowercased, punctuation around it removed; trailing emoticons and
+    punctuation-only tokens are passed over ("try LXDE bob :-)" ends with "bob")."""
+    parts = content.rsplit(None, 3)
+    for part in reversed(parts):
+        if _HAS_ALNUM.search(part) is not None and _EMOTICON.match(part) is None:
+            return part.strip(",:;.!?()<>\"'").lower()
+    return ""
 
 
 CORRECTION_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the member meant

@@ -123,6 +123,26 @@ def test_typed_name_addresses_a_recent_participant() -> None:
     assert chat.targets(m) == {(BOB, "inferred")}
 
 
+def test_a_typed_name_with_one_typo_still_addresses_that_member() -> None:
+    chat = Chat()
+    chat.send(BOB, "which desktop is lighter than unity?", author_name="Gremuchnik")
+    chat.send(ALICE, "ubuntu 11.10 here", author_name="alice")
+    m = chat.send(CAROL, "gremuchink although I cant answer that, lxde is light", author_name="carol")
+    e = chat.send(CAROL, "try LXDE Gremuchnik :-)", author_name="carol")
+    assert chat.targets(m) == {(BOB, "inferred")}  # two letters swapped
+    assert chat.targets(e) == {(BOB, "inferred")}  # the emoticon after the name is passed over
+
+
+def test_a_misspelt_name_that_fits_two_members_addresses_neither() -> None:
+    chat = Chat()
+    chat.send(BOB, "my sound is gone after the upgrade", author_name="marco")
+    chat.send(ALICE, "mine too, on a thinkpad", author_name="marci")
+    m = chat.send(CAROL, "marcu: check alsamixer, the master channel is muted", author_name="carol", seconds=400)
+    assert chat.targets(m) == set()  # one letter off both names: not a typed name
+    short = chat.send(CAROL, "bib: and pavucontrol too", author_name="carol", seconds=400)
+    assert chat.targets(short) == set()  # names under five letters must match exactly
+
+
 def test_a_new_speaker_is_not_glued_to_the_previous_one() -> None:
     chat = Chat()
     chat.send(ALICE, "ubuntu is so great")

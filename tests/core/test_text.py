@@ -68,6 +68,9 @@ def test_topics_drop_stop_words_and_links() -> None:
 def test_first_and_last_word() -> None:
     assert text.first_word("Bob: try this") == "bob"
     assert text.last_word("ic jdub.") == "jdub"
+    assert text.last_word("try LXDE Gremuchnik :-)") == "gremuchnik"
+    assert text.last_word("thanks jdub xD ;)") == "jdub"
+    assert text.last_word("I run XP") == "xp" and text.last_word(":) :)") == ""
     assert text.first_word("") == "" and text.last_word("   ") == ""
     assert text.word_after_lead("sorry Tex-Twil, nettop") == "tex-twil"
     assert text.word_after_lead("Oops bob: wrong one") == "bob"
