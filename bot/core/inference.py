@@ -229,7 +229,7 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
     horizon = flow.messages[0].ts if flow.messages else 0.0
     candidates = [name_key(text.first_word(content))]
     if p.name_last_word:
-        candidates.append(name_key(text.last_word(content)))
+        candidates.append(name_key(text.last_word(content, as_address=True)))
     if p.name_after_lead:
         after = text.word_after_lead(content)
         if after:

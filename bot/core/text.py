@@ -171,12 +171,22 @@ _HAS_ALNUM = re.compile(r"[^\W_]")
 _EMOTICON = re.compile(r"^(?:[:;=8][-o'^]?[)(\]\[DPpdO03/\\|*]+|[xX]D+)$")
 
 
-def last_word(content: str) -> str:
+_OBJECT_LEADS = frozenset(
+    ["a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "in", "on", "at", "with", "for", "of", "to", "from", "by", "about", "into", "onto", "than", "like", "using", "under", "over", "via"]
+)
+
+
+def last_word(content: str, *, as_address: bool = False) -> str:
     """The last word of a message, lowercased, punctuation around it removed; trailing emoticons and
-    punctuation-only tokens are passed over ("try LXDE bob :-)" ends with "bob")."""
-    parts = content.rsplit(None, 3)
-    for part in reversed(parts):
+    punctuation-only tokens are passed over ("try LXDE bob :-)" ends with "bob"). With `as_address`,
+    "" when the word is the object of a preposition or determiner ("works fine in ubuntu", "my
+    ubuntu"): a word there names a thing, not the member being spoken to."""
+    parts = content.rsplit(None, 4)
+    for i in range(len(parts) - 1, -1, -1):
+        part = parts[i]
         if _HAS_ALNUM.search(part) is not None and _EMOTICON.match(part) is None:
+            if as_address and i > 0 and parts[i - 1].strip(",:;.!?()<>\"'").lower() in _OBJECT_LEADS:
+                return ""
             return part.strip(",:;.!?()<>\"'").lower()
     return ""
 

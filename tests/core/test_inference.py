@@ -133,6 +133,16 @@ def test_a_typed_name_with_one_typo_still_addresses_that_member() -> None:
     assert chat.targets(e) == {(BOB, "inferred")}  # the emoticon after the name is passed over
 
 
+def test_a_name_after_a_preposition_is_a_thing_not_an_address() -> None:
+    chat = Chat()
+    chat.send(BOB, "hi all", author_name="Ubuntu")
+    chat.send(ALICE, "my radeon is slow since the upgrade", author_name="alice")
+    m = chat.send(CAROL, "and my nvidia works fine in ubuntu", author_name="carol", seconds=400)
+    n = chat.send(CAROL, "welcome ubuntu", author_name="carol", seconds=5)
+    assert (BOB, "inferred") not in chat.targets(m)  # "in ubuntu" names the system, not the member
+    assert chat.targets(n) == {(BOB, "inferred")}
+
+
 def test_a_misspelt_name_that_fits_two_members_addresses_neither() -> None:
     chat = Chat()
     chat.send(BOB, "my sound is gone after the upgrade", author_name="marco")
