@@ -146,7 +146,6 @@ class Engine:
         author = ev.author_id
         targets: list[Target] = []
         parent_id: int | None = None
-
         if ev.reference_message_id is not None:
             ref = self._index.get(ev.reference_message_id)
             ref_author = ev.reference_author_id if ev.reference_author_id is not None else (
@@ -214,8 +213,9 @@ class Engine:
         for t in targets:
             facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, author, t.user_id,
                                          t.message_id, t.kind, ev.created_at))
-            flow.link(author, t.user_id, ts, ev.message_id, explicit=t.kind != "inferred" or t.named)
-            answered = self._index.get(t.message_id) if t.message_id is not None else None
+            if not t.passing:  # a greeting returned starts no exchange and answers nothing
+                flow.link(author, t.user_id, ts, ev.message_id, explicit=t.kind != "inferred" or t.named)
+            answered = self._index.get(t.message_id) if t.message_id is not None and not t.passing else None
             if answered is not None:
                 answered.answered = True
         if new_question is not None:

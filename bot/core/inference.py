@@ -91,6 +91,7 @@ class Target:
     message_id: int | None
     kind: InteractionKind
     named: bool = False  # an unaddressed message that names its target ("bob: try this")
+    passing: bool = False  # a greeting returned: it starts no exchange and answers nothing
 
 
 @dataclass(slots=True)
@@ -293,6 +294,17 @@ def partner_line(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
     return flow.last_by(partner.user_id) if flow.seq - partner.seq <= p.partner_messages else None
 
 
+def greeted(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
+    """Another member's greeting among the last three lines (five minutes at most) with nothing from
+    the author since: the greeting a bare "hi" answers."""
+    for i, msg in enumerate(flow.recent()):
+        if i >= 3 or ts - msg.ts > 300.0 or msg.author_id == author_id:
+            return None
+        if msg.greeting and not msg.shaped:
+            return msg
+    return None
+
+
 def _scored(
     flow: ChannelFlow, model: LinkModel, author_id: int, ts: float, content: str, is_question: bool,
     words: frozenset[str],
@@ -327,6 +339,10 @@ def infer_flow(
     named = named_participant(flow, author_id, content)
     if named is not None:
         return Target(named.author_id, named.message_id, "inferred", named=True), named.message_id
+    if text.is_greeting_back(content):
+        greeter = greeted(flow, author_id, ts)
+        if greeter is not None:  # "hello my friends" ... "hi": greeted back
+            return Target(greeter.author_id, greeter.message_id, "inferred", passing=True), None
     if p.link_model is not None:
         return _scored(flow, p.link_model, author_id, ts, content, is_question, words)
     if is_question and len(content.split()) >= p.fresh_question_words:

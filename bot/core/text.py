@@ -215,6 +215,19 @@ def is_greeting(content: str) -> bool:
     return _GREETING.match(strip_leading_address(content)) is not None and len(content.split()) <= 3
 
 
+_GREETING_BACK = re.compile(
+    r"^\s*(?:hi+|hello+|hey+|heya|hiya|hai|hola|howdy|yo|'?ello|o/|\\o)(?:\s+(?:there|again|to you|back))?"
+    r"[\s!.:;)(D-]*$",
+    re.IGNORECASE,
+)
+
+
+def is_greeting_back(content: str) -> bool:
+    """A greeting to nobody in particular and to no group ("hi", "hello!", "hey there"): said back to
+    someone who just greeted, where "hi all" would greet the room."""
+    return len(content) <= 24 and _GREETING_BACK.match(content) is not None
+
+
 _REFERS_BACK = re.compile(r"\b(?:this|that|it|these|those|them)\b", re.IGNORECASE)
 
 

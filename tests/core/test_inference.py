@@ -153,6 +153,20 @@ def test_a_misspelt_name_that_fits_two_members_addresses_neither() -> None:
     assert chat.targets(short) == set()  # names under five letters must match exactly
 
 
+def test_a_greeting_returned_is_an_interaction_that_answers_nothing() -> None:
+    chat = Chat()
+    hello = chat.send(ALICE, "hello my friends")
+    back = chat.send(BOB, "hi", seconds=20)
+    room = chat.send(CAROL, "hi all", seconds=20)
+    to_room = chat.send(DAVE, "hello!", seconds=5)
+    q = chat.send(ALICE, "how do I mount an nfs share at boot?", seconds=30)
+    assert chat.targets(back) == {(ALICE, "inferred")}
+    assert [f.target_message_id for f in chat.interactions() if f.message_id == back] == [hello]
+    assert chat.targets(room) == set()  # "hi all" greets the room, not the last greeter
+    assert chat.targets(to_room) == {(CAROL, "inferred")}
+    assert chat.question(q).status == "open"  # type: ignore[union-attr]
+
+
 def test_a_new_speaker_is_not_glued_to_the_previous_one() -> None:
     chat = Chat()
     chat.send(ALICE, "ubuntu is so great")

@@ -92,3 +92,10 @@ def test_appeals_call_on_everyone() -> None:
     assert text.is_appeal("hi all, quick question")
     assert text.is_appeal("<@5> can somebody check this")
     assert not text.is_appeal("you need the 6.8 kernel for that card")
+
+
+def test_a_greeting_said_back() -> None:
+    assert text.is_greeting_back("hi") and text.is_greeting_back("Hello!") and text.is_greeting_back("hey there :)")
+    assert text.is_greeting_back("'ello") and text.is_greeting_back("o/")
+    assert not text.is_greeting_back("hi all") and not text.is_greeting_back("hello everyone")
+    assert not text.is_greeting_back("hello ?") and not text.is_greeting_back("hey, can someone help me")
