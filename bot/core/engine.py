@@ -50,9 +50,6 @@ class GuildRules:
     opted_out_user_ids: frozenset[int] = frozenset()
 
 
-_DEFAULT_RULES = GuildRules()
-
-
 @dataclass(slots=True)
 class _Thread:
     owner_id: int
@@ -63,7 +60,8 @@ class Engine:
     def __init__(self, clock: Clock, rules: Callable[[int], GuildRules] | None = None, *,
                  params: FlowParams | None = None, question_ttl_days: int = 14, index_size: int = 200_000) -> None:
         self._clock = clock
-        self._rules = rules or (lambda _guild_id: _DEFAULT_RULES)
+        default_rules = GuildRules()
+        self._rules = rules or (lambda _guild_id: default_rules)
         self._params = params or FlowParams()
         self._ttl = timedelta(days=question_ttl_days)
         self._index_size = index_size
@@ -192,7 +190,8 @@ class Engine:
         msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._names.key(ev.author_name),
                   targets=tuple(t.user_id for t in targets), parent_id=parent_id,
                   question_id=parent.question_id if parent is not None else None, shaped=shaped, words=words,
-                  explicit=explicit, greeting=text.is_greeting(ev.content))
+                  explicit=explicit, greeting=text.is_greeting(ev.content),
+                  yes_no=shaped and text.is_yes_no_question(ev.content))
         if parent is None and thread is not None and thread.root_message_id in self._questions:
             msg.question_id = thread.root_message_id
         facts: list[Fact] = []
@@ -213,7 +212,7 @@ class Engine:
         for t in targets:
             facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, author, t.user_id,
                                          t.message_id, t.kind, ev.created_at))
-            if not t.passing:  # a greeting returned starts no exchange and answers nothing
+            if not t.passing:  # a greeting returned or a one-word verdict starts no exchange
                 flow.link(author, t.user_id, ts, ev.message_id, explicit=t.kind != "inferred" or t.named)
             answered = self._index.get(t.message_id) if t.message_id is not None and not t.passing else None
             if answered is not None:

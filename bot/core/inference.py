@@ -83,6 +83,7 @@ class Msg:
     words: frozenset[str] | None = None  # content words, kept only while in the channel window
     reactors: tuple[int, ...] = ()  # members who reacted (one reaction interaction each, whatever the emoji)
     greeting: bool = False  # a bare greeting ("hi all")
+    yes_no: bool = False  # a question one can answer with yes or no
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class Target:
     message_id: int | None
     kind: InteractionKind
     named: bool = False  # an unaddressed message that names its target ("bob: try this")
-    passing: bool = False  # a greeting returned: it starts no exchange and answers nothing
+    passing: bool = False  # a greeting returned or a one-word verdict: it starts no exchange between the two
 
 
 @dataclass(slots=True)
@@ -305,6 +306,17 @@ def greeted(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
     return None
 
 
+def verdict_on(last: Msg, author_id: int, ts: float, content: str) -> Msg | None:
+    """The line just before, when this one gives its verdict on it: "sure" to "can you use rsync with
+    windows?", "True" or "hmm, right" to a statement (from another member, to nobody in particular,
+    at most two minutes earlier)."""
+    if last.author_id == author_id or last.explicit or ts - last.ts > 120.0:
+        return None
+    if last.yes_no:
+        return last if text.is_yes_no_answer(content) else None
+    return last if not last.shaped and text.is_agreement(content) else None
+
+
 def _scored(
     flow: ChannelFlow, model: LinkModel, author_id: int, ts: float, content: str, is_question: bool,
     words: frozenset[str],
@@ -343,6 +355,8 @@ def infer_flow(
         greeter = greeted(flow, author_id, ts)
         if greeter is not None:  # "hello my friends" ... "hi": greeted back
             return Target(greeter.author_id, greeter.message_id, "inferred", passing=True), None
+    if flow.messages and (verdict := verdict_on(flow.messages[-1], author_id, ts, content)) is not None:
+        return Target(verdict.author_id, verdict.message_id, "inferred", passing=True), verdict.message_id
     if p.link_model is not None:
         return _scored(flow, p.link_model, author_id, ts, content, is_question, words)
     if is_question and len(content.split()) >= p.fresh_question_words:

@@ -228,6 +228,38 @@ def is_greeting_back(content: str) -> bool:
     return len(content) <= 24 and _GREETING_BACK.match(content) is not None
 
 
+_YES_NO = re.compile(
+    r"^\s*(?:yes|yeah|yea|yep|yup|no|nope|nah|sure|true|false|correct|indeed|of course|it (?:is|does|can|will))\b",
+    re.IGNORECASE,
+)
+_WH_WORD = re.compile(r"^\s*(?:what|how|why|where|when|which|who|whom|whose)\b", re.IGNORECASE)
+
+
+def is_yes_no_answer(content: str) -> bool:
+    """A short reply that opens with yes or no ("yes", "sure", "nope, it does not"), itself no question."""
+    return len(content) <= 80 and "?" not in content and _YES_NO.match(content) is not None and (
+        len(content.split()) <= 8)
+
+
+_AGREEMENT = re.compile(
+    r"^\s*(?:(?:hmm+|ah+|oh+)[,.]?\s*)?(?:true|correct|indeed|exactly|agreed|right|yes it (?:is|does)"
+    r"|no it (?:isn't|isnt|doesn't|doesnt|is not|does not))(?=\s*(?:[.!,;:)]|$))",
+    re.IGNORECASE,
+)
+
+
+def is_agreement(content: str) -> bool:
+    """A short verdict on what was just said ("True", "hmm, right", "exactly.", "no it doesn't")."""
+    return len(content) <= 80 and "?" not in content and _AGREEMENT.match(content) is not None
+
+
+def is_yes_no_question(content: str) -> bool:
+    """A question one member can answer with yes or no ("can you use rsync with windows?", "it's
+    installed by default?"): it ends with "?", opens with no wh-word and calls on nobody in general."""
+    stripped = content.rstrip()
+    return stripped.endswith("?") and _WH_WORD.match(stripped) is None and not is_appeal(stripped)
+
+
 _REFERS_BACK = re.compile(r"\b(?:this|that|it|these|those|them)\b", re.IGNORECASE)
 
 

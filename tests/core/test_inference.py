@@ -167,6 +167,28 @@ def test_a_greeting_returned_is_an_interaction_that_answers_nothing() -> None:
     assert chat.question(q).status == "open"  # type: ignore[union-attr]
 
 
+def test_yes_to_a_yes_no_question_answers_it() -> None:
+    chat = Chat()
+    chat.send(CAROL, "my wifi drops every few minutes on the new kernel")
+    q = chat.send(ALICE, "can you use rsync with a windows machine?", seconds=30)
+    a = chat.send(BOB, "sure", seconds=20)
+    assert chat.targets(a) == {(ALICE, "inferred")}
+    assert chat.question(q).status == "answered"  # type: ignore[union-attr]
+    wh = chat.send(ALICE, "which flags do I need for that?", seconds=30)
+    no = chat.send(DAVE, "no", seconds=20)
+    assert (ALICE, "inferred") not in chat.targets(no)  # "no" does not answer a wh-question
+    assert chat.question(wh).status == "open"  # type: ignore[union-attr]
+
+
+def test_a_verdict_on_a_statement_responds_to_it_without_starting_an_exchange() -> None:
+    chat = Chat()
+    chat.send(ALICE, "it's closer to the ubuntu way anyway", seconds=10)
+    v = chat.send(BOB, "True", seconds=20)
+    right_click = chat.send(CAROL, "right-click the panel and pick add", seconds=200)
+    assert chat.targets(v) == {(ALICE, "inferred")}
+    assert chat.targets(right_click) == set()  # "right-click" is no verdict on the line before
+
+
 def test_a_new_speaker_is_not_glued_to_the_previous_one() -> None:
     chat = Chat()
     chat.send(ALICE, "ubuntu is so great")

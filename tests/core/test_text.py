@@ -99,3 +99,14 @@ def test_a_greeting_said_back() -> None:
     assert text.is_greeting_back("'ello") and text.is_greeting_back("o/")
     assert not text.is_greeting_back("hi all") and not text.is_greeting_back("hello everyone")
     assert not text.is_greeting_back("hello ?") and not text.is_greeting_back("hey, can someone help me")
+
+
+def test_yes_no_answers_questions_and_verdicts() -> None:
+    assert text.is_yes_no_answer("sure") and text.is_yes_no_answer("nope, it does not")
+    assert not text.is_yes_no_answer("yes?") and not text.is_yes_no_answer("notepad works")
+    assert text.is_yes_no_question("can you use rsync with a windows machine?")
+    assert text.is_yes_no_question("apparently Ubuntu installs recommended packages by default?")
+    assert not text.is_yes_no_question("which version do you run?")
+    assert not text.is_yes_no_question("does anyone know if rsync works on windows?")  # asks everyone
+    assert text.is_agreement("True") and text.is_agreement("hmm, right") and text.is_agreement("exactly.")
+    assert not text.is_agreement("right-click it") and not text.is_agreement("right now it fails")
