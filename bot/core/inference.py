@@ -246,7 +246,7 @@ def named_participant(flow: ChannelFlow, author_id: int, content: str) -> Msg | 
         found = {
             hit.author_id: hit
             for key in flow.initials.get(word[0], ())
-            if one_edit(word, key)
+            if -1 <= len(key) - len(word) <= 1 and one_edit(word, key)
             and (hit := flow.names[key]).author_id != author_id
             and hit.ts >= horizon
         }

@@ -181,7 +181,15 @@ def last_word(content: str, *, as_address: bool = False) -> str:
     punctuation-only tokens are passed over ("try LXDE bob :-)" ends with "bob"). With `as_address`,
     "" when the word is the object of a preposition or determiner ("works fine in ubuntu", "my
     ubuntu"): a word there names a thing, not the member being spoken to."""
-    parts = content.rsplit(None, 4)
+    parts = content.rsplit(None, 2)
+    if not parts:
+        return ""
+    end = parts[-1]
+    if end[0].isalnum() and end.lower() != "xd":  # the usual case: a word ends the message
+        if as_address and len(parts) > 1 and parts[-2].strip(",:;.!?()<>\"'").lower() in _OBJECT_LEADS:
+            return ""
+        return end.strip(",:;.!?()<>\"'").lower()
+    parts = content.rsplit(None, 4)  # an emoticon or a lone "!" at the end: look further back
     for i in range(len(parts) - 1, -1, -1):
         part = parts[i]
         if _HAS_ALNUM.search(part) is not None and _EMOTICON.match(part) is None:
