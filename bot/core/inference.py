@@ -308,12 +308,12 @@ def greeted(flow: ChannelFlow, author_id: int, ts: float) -> Msg | None:
 
 def verdict_on(last: Msg, author_id: int, ts: float, content: str) -> Msg | None:
     """The line just before, when this one gives its verdict on it: "sure" to "can you use rsync with
-    windows?", "True" or "hmm, right" to a statement (from another member, to nobody in particular,
-    at most two minutes earlier)."""
+    windows?", "True" or "hmm, right" to a statement, "what?" to anything (from another member, to
+    nobody in particular, at most two minutes earlier)."""
     if last.author_id == author_id or last.explicit or ts - last.ts > 120.0:
         return None
-    if last.yes_no:
-        return last if text.is_yes_no_answer(content) else None
+    if (last.yes_no and text.is_yes_no_answer(content)) or text.is_clarification(content):
+        return last
     return last if not last.shaped and text.is_agreement(content) else None
 
 

@@ -261,6 +261,17 @@ def is_agreement(content: str) -> bool:
     return len(content) <= 80 and "?" not in content and _AGREEMENT.match(content) is not None
 
 
+_CLARIFY = re.compile(
+    r"^\s*(?:what|huh|eh|pardon|wut|wat|what do you mean|what was that for|what's that|come again)\s*\?[?!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_clarification(content: str) -> bool:
+    """A bare request to explain what was just said ("what?", "what do you mean?", "huh?")."""
+    return len(content) <= 40 and _CLARIFY.match(content) is not None
+
+
 def is_yes_no_question(content: str) -> bool:
     """A question one member can answer with yes or no ("can you use rsync with windows?", "it's
     installed by default?"): it ends with "?", opens with no wh-word and calls on nobody in general."""

@@ -187,6 +187,10 @@ def test_a_verdict_on_a_statement_responds_to_it_without_starting_an_exchange() 
     right_click = chat.send(CAROL, "right-click the panel and pick add", seconds=200)
     assert chat.targets(v) == {(ALICE, "inferred")}
     assert chat.targets(right_click) == set()  # "right-click" is no verdict on the line before
+    chat.send(ALICE, "pu pu pu", seconds=30)
+    huh = chat.send(DAVE, "what was that for?", seconds=10)
+    assert chat.targets(huh) == {(ALICE, "inferred")}
+    assert chat.question(huh) is None  # asks the member what they meant: no question for helpers
 
 
 def test_a_new_speaker_is_not_glued_to_the_previous_one() -> None:

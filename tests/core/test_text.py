@@ -110,3 +110,5 @@ def test_yes_no_answers_questions_and_verdicts() -> None:
     assert not text.is_yes_no_question("does anyone know if rsync works on windows?")  # asks everyone
     assert text.is_agreement("True") and text.is_agreement("hmm, right") and text.is_agreement("exactly.")
     assert not text.is_agreement("right-click it") and not text.is_agreement("right now it fails")
+    assert text.is_clarification("what?") and text.is_clarification("What do you mean?")
+    assert not text.is_clarification("what is lvm?") and not text.is_clarification("huh.")
