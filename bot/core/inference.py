@@ -6,11 +6,11 @@ Order of evidence for one message:
    someone else (kind ``thread``);
 3. explicit mentions, all mentioned members (kind ``mention``);
 4. for an unaddressed message, the conversation it continues (kind ``inferred``): a recent
-   participant named at the start or end of the message; a second-person question ("are u
-   sure?") to the member the author is in an explicit exchange with; else the link scorer
-   (`conv_model`), or with ``link_model=None`` the older rules: the member the author was
-   last talking with if that exchange is recent, else a question still waiting for its first
-   answer posted just before.
+   participant named at the start or end of the message (one typo allowed in longer names); a
+   greeting said back, a yes/no or one-word verdict on the line just before, "what?"; a
+   second-person question ("are u sure?") to the member the author is in an explicit exchange
+   with; else the link scorer (`conv_model`), or with ``link_model=None`` the older rules: the
+   member the author was last talking with if recent, else a question just posted.
 
 Each channel keeps a bounded window of recent messages; work per message is O(window).
 """
