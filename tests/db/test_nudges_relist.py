@@ -153,3 +153,27 @@ async def test_listings_of_a_deleted_question_are_handed_out_as_removed(
         await s.delete(question)
     [closing] = await service.take_listings_to_close(DAY_LATER)
     assert [(p.message_id, p.status, p.question_channel_id) for p in closing] == [(7777, "removed", 0)]
+
+
+async def test_digest_counts_a_relisting_that_invited_helpers_as_a_nudge(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    sm = sessionmaker
+    await with_help_wanted(sm)
+    service = NudgeService(sm, FakeClock(T0))
+    for uid in (7, 8):
+        await awake_helper(service, uid)
+    await service.update_settings(GUILD, helpers_per_nudge=1)
+    await add_question(sm, 820)
+    [nudge] = await service.take_due(T0 + timedelta(minutes=30))
+    await service.mark_sent(nudge, 9001)  # type: ignore[arg-type]
+    relist = await service.relist(fact(820), DAY_LATER)
+    assert isinstance(relist, Relist) and len(relist.helper_ids) == 1
+    await service.mark_sent(relist, 9002)
+    nobody_left = await service.relist(fact(820), DAY_LATER + timedelta(hours=24))
+    assert isinstance(nobody_left, Relist) and nobody_left.helper_ids == ()
+    await service.mark_sent(nobody_left, 9003)
+    week = (T0 - timedelta(days=1), T0 + timedelta(days=7))
+    assert await service.stats(GUILD, *week) == (2, 0)  # the ladder's nudge and the re-listing that invited
+    await set_status(sm, 820, "answered", responder=relist.helper_ids[0])
+    assert await service.stats(GUILD, *week) == (2, 1)

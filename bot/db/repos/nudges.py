@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -258,14 +258,17 @@ async def release(session: AsyncSession, question_message_id: int, step: str) ->
 async def nudge_stats(
     session: AsyncSession, guild_id: int, start: datetime, end: datetime
 ) -> tuple[int, int]:
-    """(nudges sent in [start, end), of which a nudged helper later answered the question)."""
+    """(nudges sent in [start, end), of which a nudged helper later answered the question). A nudge is
+    the ladder's invitation or a "Still need help" re-listing that invited helpers."""
     answered_by_target = exists().where(
         QuestionResponder.question_id == Nudge.question_message_id,
         QuestionResponder.user_id == NudgeTarget.user_id,
     )
+    invitee = aliased(NudgeTarget)
+    invited = exists().where(invitee.nudge_id == Nudge.id)
     window = and_(
         Nudge.guild_id == guild_id,
-        Nudge.step == "nudge",
+        or_(Nudge.step == "nudge", and_(Nudge.step.like(f"{RELIST_PREFIX}%"), invited)),
         Nudge.sent_at.is_not(None),
         Nudge.sent_at >= start,
         Nudge.sent_at < end,
