@@ -59,6 +59,7 @@ class QuestionFact:
     resolved_by: int | None = None
     parent_channel_id: int | None = None
     source: Literal["auto", "manual", "forum"] = "auto"
+    resolved_on: int | None = None  # the message whose ✅ by the asker resolved it (taking it back undoes that)
 
 
 @dataclass(frozen=True, slots=True)

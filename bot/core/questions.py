@@ -98,6 +98,7 @@ class QuestionState:
             resolved_by=self.resolved_by,
             parent_channel_id=self.parent_channel_id,
             source=self.source,
+            resolved_on=self.resolved_on,
         )
 
     @classmethod
@@ -118,4 +119,5 @@ class QuestionState:
             responders=list(fact.responder_ids),
             resolved_at=fact.resolved_at,
             resolved_by=fact.resolved_by,
+            resolved_on=fact.resolved_on,
         )

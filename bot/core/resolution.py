@@ -56,8 +56,8 @@ def checked(state: QuestionState | None, reactor: int, message_id: int, author: 
 def unchecked(questions: Mapping[int, QuestionState], msg: Msg | None, ev: ReactionRemoved) -> list[Fact]:
     """The asker took back the ✅ that resolved their question: it is answered again (the message
     stays a response: a tick taken back does not unsay an answer). Questions resolved by thanks, a
-    marked answer or a moderator are not touched, nor a question whose tick came before a restart
-    (which message was ticked is not stored)."""
+    marked answer or a moderator are not touched. Which message was ticked is part of the question's
+    fact, so this also works after a restart."""
     if ev.emoji not in RESOLVE_EMOJI:
         return []
     near = [questions.get(ev.message_id), questions.get(msg.question_id) if msg and msg.question_id else None]

@@ -103,5 +103,6 @@ def question_row(fact: QuestionFact) -> dict[str, Any]:
         "first_response_at": fact.first_response_at,
         "resolved_at": fact.resolved_at,
         "resolved_by": fact.resolved_by,
+        "resolved_on_message_id": fact.resolved_on,
         "source": fact.source,
     }

@@ -101,17 +101,21 @@ class EventPipeline:
         self.rules.set(guild_id, rules)
         return rules
 
-    async def restore(self, now: datetime, guild_ids: Iterable[int] | None = None, hours: int = 6) -> int:
-        """After a restart: open questions and recent messages back into the engine."""
+    async def restore(
+        self, now: datetime, guild_ids: Iterable[int] | None = None, hours: int = 6, settled_days: int = 14
+    ) -> int:
+        """After a restart: open questions, those answered or resolved in the last `settled_days` and
+        recent messages back into the engine."""
         guilds = list(guild_ids) if guild_ids is not None else None
         for guild_id in guilds or []:
             await self.refresh_rules(guild_id)
         async with self.sessionmaker() as session:
             questions, recent = await restore_state(
-                session, guild_ids=guilds, since=now - timedelta(hours=hours)
+                session, guild_ids=guilds, since=now - timedelta(hours=hours),
+                settled_since=now - timedelta(days=settled_days),
             )
         self.engine.restore(questions, recent)
-        log.info("restored %d open questions and %d recent messages", len(questions), len(recent))
+        log.info("restored %d questions and %d recent messages", len(questions), len(recent))
         return len(questions)
 
     async def close(self) -> None:

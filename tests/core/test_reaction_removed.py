@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from bot.core.engine import Engine
 from bot.core.events import ReactionAdded, ReactionRemoved
 from tests.core.conv_helpers import CHANNEL, GUILD, Chat
 
@@ -57,3 +58,14 @@ def test_a_question_resolved_by_thanks_stays_resolved_when_a_tick_is_taken_back(
     _react(chat, ReactionRemoved, answer, ALICE, "✅")
     fact = chat.question(q)
     assert fact is not None and fact.status == "resolved"
+
+
+def test_a_tick_taken_back_after_a_restart_still_reopens_the_question() -> None:
+    chat, q, answer = _ticked()
+    stored = chat.question(q)
+    assert stored is not None and stored.resolved_on == answer
+    chat.engine = Engine(chat.clock)  # a restart: only what was stored comes back
+    chat.engine.restore([stored])
+    _react(chat, ReactionRemoved, answer, ALICE, "✅")
+    fact = chat.question(q)
+    assert fact is not None and fact.status == "answered" and fact.resolved_on is None

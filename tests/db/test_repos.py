@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.facts import Fact
@@ -122,6 +124,24 @@ async def test_restore_state_gives_open_questions_and_recent_messages(
         assert [(m.message_id, m.author_id, m.created_at) for m in recent] == [(2, 6, at(100))]
         _, everywhere = await questions.restore_state(session, since=at(50))
         assert [m.message_id for m in everywhere] == [2, 3]
+
+
+async def test_restore_state_also_gives_recently_settled_questions_with_their_tick(
+    engine: AsyncEngine, sessionmaker: SM
+) -> None:
+    ticked = replace(question(4, 7, 60, status="resolved"), resolved_by=7, resolved_at=at(70), resolved_on=9)
+    await write_all(engine, [question(1, 5, 0), question(2, 6, 10, status="answered"), ticked,
+                             question(3, 6, -600, status="answered")])
+    async with sessionmaker() as session:
+        restored, _ = await questions.restore_state(session, guild_ids=[GUILD], since=at(50), settled_since=at(-60))
+        stored = await questions.get_question(session, 4)
+    assert [q.message_id for q in restored] == [1, 2, 4]  # the one answered ten hours before is left out
+    assert stored is not None and stored.resolved_on == 9 and restored[-1].resolved_on == 9
+    async with sessionmaker.begin() as session:
+        await questions.set_status(session, 4, "open")
+    async with sessionmaker() as session:
+        reopened = await questions.get_question(session, 4)
+    assert reopened is not None and reopened.resolved_on is None and reopened.resolved_by is None
 
 
 async def test_interactions_windows_pairs_and_stream(engine: AsyncEngine, sessionmaker: SM) -> None:

@@ -109,6 +109,7 @@ class Question(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by: Mapped[int | None] = _id(nullable=True)
+    resolved_on_message_id: Mapped[int | None] = _id(nullable=True)  # the asker's ✅ that resolved it
     source: Mapped[str] = mapped_column(String(16), default="auto")
 
     __table_args__ = (

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.facts import MessageFact, QuestionFact, QuestionStatus
@@ -32,6 +32,7 @@ def question_fact(row: Question, responders: Sequence[int]) -> QuestionFact:
         resolved_by=row.resolved_by,
         parent_channel_id=row.parent_channel_id,
         source=row.source,  # type: ignore[arg-type]
+        resolved_on=row.resolved_on_message_id,
     )
 
 
@@ -102,9 +103,9 @@ async def set_status(
     Returns False when there is no such question."""
     values: dict[str, Any] = {"status": status}
     if status == "resolved":
-        values.update(resolved_at=at, resolved_by=by_user_id)
+        values.update(resolved_at=at, resolved_by=by_user_id, resolved_on_message_id=None)
     elif status == "open":
-        values.update(resolved_at=None, resolved_by=None)
+        values.update(resolved_at=None, resolved_by=None, resolved_on_message_id=None)
     result = await session.execute(update(Question).where(Question.message_id == message_id).values(**values))
     return bool(getattr(result, "rowcount", 0))
 
@@ -127,11 +128,16 @@ async def restore_state(
     *,
     since: datetime,
     statuses: tuple[QuestionStatus, ...] = ("open",),
+    settled_since: datetime | None = None,
 ) -> tuple[list[QuestionFact], list[MessageFact]]:
-    """What the engine needs after a restart: questions still open (any age) and the messages
-    created since `since`, both oldest first. `guild_ids=None` means every guild."""
+    """What the engine needs after a restart: questions still open (any age), answered or resolved
+    questions asked since `settled_since` (so thanks and a ✅ taken back still reach them), and the
+    messages created since `since`, all oldest first. `guild_ids=None` means every guild."""
     guilds = None if guild_ids is None else list(guild_ids)
-    q_stmt = select(Question).where(Question.status.in_(statuses))
+    wanted: ColumnElement[bool] = Question.status.in_(statuses)
+    if settled_since is not None:
+        wanted = or_(wanted, and_(Question.status.in_(("answered", "resolved")), Question.asked_at >= settled_since))
+    q_stmt = select(Question).where(wanted)
     m_stmt = select(
         Message.guild_id,
         Message.channel_id,
