@@ -1,6 +1,6 @@
 """Keeps `members.is_staff` current from the gateway: role changes, role permission changes,
-the staff roles setting, members joining with roles, and every cached member when the bot
-starts or joins a server.
+the staff roles setting, members joining with roles, and every member when the bot starts or
+joins a server (paged from Discord when the cache does not hold them all).
 
 The cog reads roles and permissions off discord.py objects; `MemberService` decides and
 stores. `/hearth setup` dispatches `hearth_staff_roles_changed` after it changed the staff roles.
@@ -80,11 +80,25 @@ class StaffCog(commands.Cog):
             changed += len(result.marked) + len(result.unmarked)
         return changed
 
+    async def sync_everyone(self, guild: discord.Guild) -> int:
+        """Every member: from the cache when it holds them all, else paged from Discord in batches
+        (the bot does not chunk servers at start-up, so the cache may hold only recent speakers)."""
+        if guild.chunked or not self.bot.intents.members:
+            return await self.sync_members(guild, list(guild.members))
+        changed = 0
+        batch: list[discord.Member] = []
+        async for member in guild.fetch_members(limit=None):
+            batch.append(member)
+            if len(batch) >= STAFF_BATCH:
+                changed += await self.sync_members(guild, batch)
+                batch = []
+        return changed + (await self.sync_members(guild, batch) if batch else 0)
+
     async def sync_guild(self, guild: discord.Guild) -> int:
         if not self.bot.owns_guild(guild.id) or guild.unavailable:
             return 0
         try:
-            changed = await self.sync_members(guild, list(guild.members))
+            changed = await self.sync_everyone(guild)
         except Exception:
             log.exception("checking the staff of guild %s failed", guild.id)
             return 0

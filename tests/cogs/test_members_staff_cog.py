@@ -41,11 +41,18 @@ async def staff_ids(hearth: HearthWorld, bot: HearthBot) -> set[int]:
         return set(found)
 
 
+def owner_id(hearth: HearthWorld, bot: HearthBot) -> int:
+    guild = bot.get_guild(hearth.guild.id)
+    assert guild is not None and guild.owner_id is not None
+    return guild.owner_id
+
+
 async def test_staff_flags_follow_permissions_roles_and_the_setting(
     hearth: HearthWorld, hearth_bot: HearthBot
 ) -> None:
     assert hearth_bot.get_cog("StaffCog") is not None
     assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}  # Manage Server, at join
+    owner = owner_id(hearth, hearth_bot)
 
     team = hearth.guild.create_role("Team")
     backend = hearth.env.backend
@@ -54,21 +61,22 @@ async def test_staff_flags_follow_permissions_roles_and_the_setting(
 
     saved = await hearth.moderator.slash(hearth.general, "hearth setup", staff_role_add=team)
     assert "Settings saved" in reply_text(saved)
-    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id}
+    # the setting change checks every member, the server's owner (never a speaker here) included
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id, owner}
 
     backend.add_member_role(hearth.guild.id, hearth.bob.id, team.id)
-    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id, hearth.bob.id}
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id, hearth.bob.id, owner}
     backend.remove_member_role(hearth.guild.id, hearth.bob.id, team.id)
-    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id}
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, hearth.alice.id, owner}
 
     await hearth.moderator.slash(hearth.general, "hearth setup", staff_role_remove=team)
-    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, owner}
     backend.remove_member_role(hearth.guild.id, hearth.moderator.id, hearth.mod_role.id)
-    assert await staff_ids(hearth, hearth_bot) == set()
+    assert await staff_ids(hearth, hearth_bot) == {owner}
     assert hearth.env.errors == []
 
 
-async def test_start_up_checks_every_cached_member(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
+async def test_start_up_checks_every_member(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
     """Flags left stale while the bot was away are put right when it is ready again."""
     async with hearth_bot.services.sessionmaker.begin() as session:
         session.add(Member(guild_id=hearth.guild.id, user_id=hearth.carol.id, is_staff=True))
@@ -77,7 +85,21 @@ async def test_start_up_checks_every_cached_member(hearth: HearthWorld, hearth_b
         moderator.is_staff = False
     assert await staff_ids(hearth, hearth_bot) == {hearth.carol.id}
     hearth_bot.dispatch("ready")
-    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id}
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, owner_id(hearth, hearth_bot)}
+
+
+async def test_start_up_pages_members_the_cache_does_not_hold(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
+    """Without start-up chunking the cache may hold only some members: the rest are paged in."""
+    guild = hearth_bot.get_guild(hearth.guild.id)
+    assert guild is not None
+    async with hearth_bot.services.sessionmaker.begin() as session:
+        moderator = await session.get(Member, (hearth.guild.id, hearth.moderator.id))
+        assert moderator is not None
+        moderator.is_staff = False
+    guild._remove_member(guild.get_member(hearth.moderator.id))  # type: ignore[arg-type]
+    assert not guild.chunked and guild.get_member(hearth.moderator.id) is None
+    hearth_bot.dispatch("ready")
+    assert await staff_ids(hearth, hearth_bot) == {hearth.moderator.id, owner_id(hearth, hearth_bot)}
 
 
 async def test_a_role_given_manage_server_makes_its_members_staff(
