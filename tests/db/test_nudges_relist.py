@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.clock import FakeClock
 from bot.core.facts import QuestionFact
 from bot.core.nudge_relist import Relist, RelistRefused
-from bot.core.nudges import HelpWantedListing
+from bot.core.nudges import HelpWantedListing, NudgeAction
 from bot.db.models.core import Question
 from bot.db.models.nudges import Nudge, NudgeTarget
 from bot.services.nudges import NudgeService
@@ -46,18 +46,25 @@ async def awake_helper(service: NudgeService, user_id: int) -> None:
     await service.update_helper(GUILD, user_id, active_start_hour=0, active_end_hour=0)
 
 
-async def test_relist_skips_helpers_already_invited_and_is_claimed_once(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> None:
-    sm = sessionmaker
+async def nudged_once(sm: async_sessionmaker[AsyncSession], question_id: int) -> tuple[NudgeService, NudgeAction]:
+    """Two awake helpers, one invited per nudge, and the question's first nudge taken."""
     await with_help_wanted(sm)
     service = NudgeService(sm, FakeClock(T0))
     for uid in (7, 8):
         await awake_helper(service, uid)
     await service.update_settings(GUILD, helpers_per_nudge=1)
-    await add_question(sm, 800)
+    await add_question(sm, question_id)
     [nudge] = await service.take_due(T0 + timedelta(minutes=30))
-    first_invited = nudge.helper_ids  # type: ignore[union-attr]
+    assert isinstance(nudge, NudgeAction)
+    return service, nudge
+
+
+async def test_relist_skips_helpers_already_invited_and_is_claimed_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    sm = sessionmaker
+    service, nudge = await nudged_once(sm, 800)
+    first_invited = nudge.helper_ids
     assert len(first_invited) == 1
 
     first, second = await asyncio.gather(
@@ -159,14 +166,8 @@ async def test_digest_counts_a_relisting_that_invited_helpers_as_a_nudge(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     sm = sessionmaker
-    await with_help_wanted(sm)
-    service = NudgeService(sm, FakeClock(T0))
-    for uid in (7, 8):
-        await awake_helper(service, uid)
-    await service.update_settings(GUILD, helpers_per_nudge=1)
-    await add_question(sm, 820)
-    [nudge] = await service.take_due(T0 + timedelta(minutes=30))
-    await service.mark_sent(nudge, 9001)  # type: ignore[arg-type]
+    service, nudge = await nudged_once(sm, 820)
+    await service.mark_sent(nudge, 9001)
     relist = await service.relist(fact(820), DAY_LATER)
     assert isinstance(relist, Relist) and len(relist.helper_ids) == 1
     await service.mark_sent(relist, 9002)
