@@ -46,7 +46,9 @@ async def awake_helper(service: NudgeService, user_id: int) -> None:
     await service.update_helper(GUILD, user_id, active_start_hour=0, active_end_hour=0)
 
 
-async def nudged_once(sm: async_sessionmaker[AsyncSession], question_id: int) -> tuple[NudgeService, NudgeAction]:
+async def nudged_once(
+    sm: async_sessionmaker[AsyncSession], question_id: int
+) -> tuple[NudgeService, NudgeAction]:
     """Two awake helpers, one invited per nudge, and the question's first nudge taken."""
     await with_help_wanted(sm)
     service = NudgeService(sm, FakeClock(T0))
