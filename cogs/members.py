@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -53,6 +53,15 @@ def member_service(bot: Any) -> MemberService | None:
     return MemberService(sessionmaker, bot.clock)
 
 
+async def _each(members: Iterable[discord.Member] | AsyncIterator[discord.Member]) -> AsyncIterator[discord.Member]:
+    if isinstance(members, AsyncIterator):
+        async for member in members:
+            yield member
+    else:
+        for member in members:
+            yield member
+
+
 class StaffCog(commands.Cog):
     def __init__(self, bot: HearthBot, service: MemberService) -> None:
         self.bot = bot
@@ -63,12 +72,14 @@ class StaffCog(commands.Cog):
         for task in list(self._tasks):
             task.cancel()
 
-    async def sync_members(self, guild: discord.Guild, members: Iterable[discord.Member]) -> int:
+    async def sync_members(
+        self, guild: discord.Guild, members: Iterable[discord.Member] | AsyncIterator[discord.Member]
+    ) -> int:
         """Check these members (in batches, yielding between them); returns how many changed."""
         changed = 0
         roles = await self.service.staff_role_ids(guild.id)
         batch: list[MemberRoles] = []
-        for member in members:
+        async for member in _each(members):
             batch.append(member_roles(member))
             if len(batch) >= STAFF_BATCH:
                 result = await self.service.sync_staff(guild.id, batch, staff_role_ids=roles)
@@ -81,18 +92,11 @@ class StaffCog(commands.Cog):
         return changed
 
     async def sync_everyone(self, guild: discord.Guild) -> int:
-        """Every member: from the cache when it holds them all, else paged from Discord in batches
-        (the bot does not chunk servers at start-up, so the cache may hold only recent speakers)."""
+        """Every member: from the cache when it holds them all, else paged from Discord (the bot does
+        not chunk servers at start-up, so the cache may hold only recent speakers)."""
         if guild.chunked or not self.bot.intents.members:
             return await self.sync_members(guild, list(guild.members))
-        changed = 0
-        batch: list[discord.Member] = []
-        async for member in guild.fetch_members(limit=None):
-            batch.append(member)
-            if len(batch) >= STAFF_BATCH:
-                changed += await self.sync_members(guild, batch)
-                batch = []
-        return changed + (await self.sync_members(guild, batch) if batch else 0)
+        return await self.sync_members(guild, guild.fetch_members(limit=None))
 
     async def sync_guild(self, guild: discord.Guild) -> int:
         if not self.bot.owns_guild(guild.id) or guild.unavailable:

@@ -63,7 +63,7 @@ class Engine:
         default_rules = GuildRules()
         self._rules = rules or (lambda _guild_id: default_rules)
         self._params = params or FlowParams()
-        self._ttl = timedelta(days=question_ttl_days)
+        self.question_ttl = timedelta(days=question_ttl_days)  # also how far back a restart restores
         self._index_size = index_size
         self._flows: dict[int, ChannelFlow] = {}
         self._index: OrderedDict[int, Msg] = OrderedDict()
@@ -394,6 +394,6 @@ class Engine:
 
     def _prune(self) -> None:
         now = self._clock.now()
-        cutoff = now - self._ttl
+        cutoff = now - self.question_ttl
         self._questions = {k: q for k, q in self._questions.items() if q.asked_at >= cutoff}
         self._flows = active_flows(self._flows, now.timestamp() - self._params.window_seconds)

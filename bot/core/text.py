@@ -161,10 +161,14 @@ def content_words(content: str, limit: int = 24) -> frozenset[str]:
     return frozenset(w for w in set(words[: 3 * limit]).difference(_STOP_WORDS) if len(w) > 2)
 
 
+def _bare(word: str) -> str:
+    return word.strip(",:;.!?()<>\"'").lower()
+
+
 def first_word(content: str) -> str:
     """The first word of a message, lowercased, punctuation around it removed."""
     parts = content.split(None, 1)
-    return parts[0].strip(",:;.!?()<>\"'").lower() if parts else ""
+    return _bare(parts[0]) if parts else ""
 
 
 _HAS_ALNUM = re.compile(r"[^\W_]")
@@ -182,21 +186,13 @@ def last_word(content: str, *, as_address: bool = False) -> str:
     "" when the word is the object of a preposition or determiner ("works fine in ubuntu", "my
     ubuntu"): a word there names a thing, not the member being spoken to."""
     parts = content.rsplit(None, 2)
-    if not parts:
+    if parts and not (parts[-1][0].isalnum() and parts[-1].lower() != "xd"):  # not the usual plain word
+        parts = content.rsplit(None, 4)  # an emoticon or a lone "!" at the end: look further back
+        while parts and (_HAS_ALNUM.search(parts[-1]) is None or _EMOTICON.match(parts[-1]) is not None):
+            parts.pop()
+    if not parts or (as_address and len(parts) > 1 and _bare(parts[-2]) in _OBJECT_LEADS):
         return ""
-    end = parts[-1]
-    if end[0].isalnum() and end.lower() != "xd":  # the usual case: a word ends the message
-        if as_address and len(parts) > 1 and parts[-2].strip(",:;.!?()<>\"'").lower() in _OBJECT_LEADS:
-            return ""
-        return end.strip(",:;.!?()<>\"'").lower()
-    parts = content.rsplit(None, 4)  # an emoticon or a lone "!" at the end: look further back
-    for i in range(len(parts) - 1, -1, -1):
-        part = parts[i]
-        if _HAS_ALNUM.search(part) is not None and _EMOTICON.match(part) is None:
-            if as_address and i > 0 and parts[i - 1].strip(",:;.!?()<>\"'").lower() in _OBJECT_LEADS:
-                return ""
-            return part.strip(",:;.!?()<>\"'").lower()
-    return ""
+    return _bare(parts[-1])
 
 
 CORRECTION_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the member meant
@@ -205,9 +201,9 @@ CORRECTION_WORDS = frozenset({"sorry", "sry", "oops"})  # a correction names the
 def word_after_lead(content: str) -> str:
     """The second word when the first is a correction ("sorry bob, nettop", "oops jdub"), else ""."""
     parts = content[:60].split(None, 2)
-    if len(parts) < 2 or len(parts[0]) > 6 or parts[0].strip(",:;.!?()<>\"'").lower() not in CORRECTION_WORDS:
+    if len(parts) < 2 or len(parts[0]) > 6 or _bare(parts[0]) not in CORRECTION_WORDS:
         return ""
-    return parts[1].strip(",:;.!?()<>\"'").lower()
+    return _bare(parts[1])
 
 
 _GREETING = re.compile(
@@ -245,8 +241,7 @@ _WH_WORD = re.compile(r"^\s*(?:what|how|why|where|when|which|who|whom|whose)\b",
 
 def is_yes_no_answer(content: str) -> bool:
     """A short reply that opens with yes or no ("yes", "sure", "nope, it does not"), itself no question."""
-    return len(content) <= 80 and "?" not in content and _YES_NO.match(content) is not None and (
-        len(content.split()) <= 8)
+    return len(content) <= 80 and "?" not in content and len(content.split()) <= 8 and _YES_NO.match(content) is not None
 
 
 _AGREEMENT = re.compile(

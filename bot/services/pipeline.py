@@ -101,18 +101,16 @@ class EventPipeline:
         self.rules.set(guild_id, rules)
         return rules
 
-    async def restore(
-        self, now: datetime, guild_ids: Iterable[int] | None = None, hours: int = 6, settled_days: int = 14
-    ) -> int:
-        """After a restart: open questions, those answered or resolved in the last `settled_days` and
-        recent messages back into the engine."""
+    async def restore(self, now: datetime, guild_ids: Iterable[int] | None = None, hours: int = 6) -> int:
+        """After a restart: open questions, those answered or resolved within the engine's question
+        window (so thanks and a ✅ taken back still reach them) and recent messages back into the engine."""
         guilds = list(guild_ids) if guild_ids is not None else None
         for guild_id in guilds or []:
             await self.refresh_rules(guild_id)
         async with self.sessionmaker() as session:
             questions, recent = await restore_state(
                 session, guild_ids=guilds, since=now - timedelta(hours=hours),
-                settled_since=now - timedelta(days=settled_days),
+                settled_since=now - self.engine.question_ttl,
             )
         self.engine.restore(questions, recent)
         log.info("restored %d questions and %d recent messages", len(questions), len(recent))
