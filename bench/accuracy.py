@@ -26,10 +26,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.clock import FakeClock
-from bot.core.engine import Engine
-from bot.core.events import MessageCreated
-from bot.core.facts import Fact, InteractionFact, MessageGone, QuestionFact
+from bot.conversation.clock import FakeClock
+from bot.conversation.engine import Engine
+from bot.conversation.events import MessageCreated
+from bot.conversation.facts import Fact, InteractionFact, MessageGone, QuestionFact
 
 DEFAULT_DATA = Path("/work/shared/benchmarks/ubuntu-irc-dev")
 # Development logs (used to choose the rules) and held-out logs (checked only), spread over the years.

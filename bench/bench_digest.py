@@ -47,9 +47,9 @@ def build_database(path: Path, messages: int, members: int, seed: int = 7) -> No
     import numpy as np
     from sqlalchemy import create_engine
 
-    import bot.db.models
-    import bot.db.models.digests  # noqa: F401
-    from bot.db.base import Base
+    import bot.store.models
+    import bot.store.models.digests  # noqa: F401
+    from bot.store.base import Base
 
     engine = create_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
@@ -159,12 +159,12 @@ async def _build_once(path: Path, cold: bool) -> dict[str, Any]:
     Then: the history's first contacts, the week's first contacts, and the digest build."""
     from sqlalchemy import delete
 
-    import bot.db.models  # noqa: F401  (every table on Base.metadata)
-    from bot.core.clock import FakeClock
-    from bot.db.base import Base
-    from bot.db.models.digests import DigestPairFirst, DigestPairProgress, DigestWeekCounts
-    from bot.db.session import create_engine, make_sessionmaker
-    from bot.services.digests import DigestService
+    import bot.store.models  # noqa: F401  (every table on Base.metadata)
+    from bot.conversation.clock import FakeClock
+    from bot.digest.service import DigestService
+    from bot.store.base import Base
+    from bot.store.models.digests import DigestPairFirst, DigestPairProgress, DigestWeekCounts
+    from bot.store.session import create_engine, make_sessionmaker
 
     engine = create_engine(str(path))
     out: dict[str, Any] = {}

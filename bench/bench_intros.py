@@ -12,8 +12,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.intros import Candidate, IntroSettings, match_round
-from bot.core.matching import pair_key
+from bot.intros.matching import pair_key
+from bot.intros.rounds import Candidate, IntroSettings, match_round
 
 NOW = datetime(2025, 3, 10, 17, tzinfo=UTC)
 ZONES = (-8.0, -7.0, -5.0, -3.0, 0.0, 1.0, 2.0, 3.0, 5.5, 8.0, 9.0, 10.0)

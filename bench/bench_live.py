@@ -2,7 +2,7 @@
 
 Floor: a plain `discord.Client` whose `on_message` does nothing. Hearth: the `HearthBot`
 with the `cogs.listeners` extension, so each message goes through command processing,
-`bot/events.py`, `EventPipeline.handle` (engine) and the batched writer into SQLite.
+`bot/sources/gateway.py`, `EventPipeline.handle` (engine) and the batched writer into SQLite.
 No network: payloads are decoded with discord.py's JSON decoder and handed to
 `ConnectionState.parse_message_create`, as the gateway would.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 import discord
 
-from bot.core.clock import FakeClock
+from bot.conversation.clock import FakeClock
 
 MESSAGE_TYPES = {"Default": 0, "Reply": 19}
 CHANNEL_TYPES = {"GuildTextChat": 0, "GuildForum": 15}
@@ -254,13 +254,13 @@ async def run_floor(guild: dict[str, Any], payloads: list[bytes], rate: float | 
 
 
 async def run_hearth(guild: dict[str, Any], payloads: list[bytes], rate: float | None = None) -> LiveResult:
-    from bot.core.engine import Engine
-    from bot.db.migrate import migrate
-    from bot.db.session import create_engine, make_sessionmaker
-    from bot.db.writer import BatchedWriter
+    from bot.conversation.engine import Engine
     from bot.runtime.bot import HearthBot, RuntimeOptions
-    from bot.services.container import Services
-    from bot.services.pipeline import EventPipeline, RulesBook
+    from bot.services import Services
+    from bot.sources.pipeline import EventPipeline, RulesBook
+    from bot.store.migrate import migrate
+    from bot.store.session import create_engine, make_sessionmaker
+    from bot.store.writer import BatchedWriter
 
     with tempfile.TemporaryDirectory() as tmp:
         db_engine = create_engine(str(Path(tmp) / "live.db"))

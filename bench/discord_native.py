@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.accuracy import build_report
-from bot.core.clock import FakeClock
-from bot.core.engine import Engine
-from bot.core.facts import Fact
-from bot.exports import ExportReader, merged_events
+from bot.conversation.clock import FakeClock
+from bot.conversation.engine import Engine
+from bot.conversation.facts import Fact
 from bot.sample import phrases as P
 from bot.sample.community import Channel
 from bot.sample.episodes import Episodes, Posted
 from bot.sample.generator import CommunityGenerator, GeneratorConfig, write_community
+from bot.sources.exports import ExportReader, merged_events
 
 EXPLICIT_KINDS = ("reply", "thread", "mention", "reaction")
 CHAT_TYPES = ("Default", "Reply")

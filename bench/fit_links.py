@@ -1,4 +1,4 @@
-"""Fit the link scorer (`bot/core/conv_model.py`) on annotated logs; write its weights JSON.
+"""Fit the link scorer (`bot/conversation/flow_model.py`) on annotated logs; write its weights JSON.
 
 usage: python -m bench.fit_links [--logs dev] [--rounds 3] [--l2 1.0] [--out PATH] [--cv-only]
 
@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from bench.accuracy import DEFAULT_DATA, pick_logs, read_export
-from bot.core import conv_model, inference
-from bot.core.clock import FakeClock
-from bot.core.conv_model import FEATURES, LinkModel, Observation
-from bot.core.engine import Engine
-from bot.core.inference import ChannelFlow, FlowParams, Msg
+from bot.conversation import flow_model as conv_model
+from bot.conversation import linking as inference
+from bot.conversation.clock import FakeClock
+from bot.conversation.engine import Engine
+from bot.conversation.flow_model import FEATURES, LinkModel, Observation
+from bot.conversation.linking import ChannelFlow, FlowParams, Msg
 
 START = LinkModel(
     weights=tuple({"log_gap": -1.0, "cand_addressed_author": 2.0, "partners": 2.0, "author_recent": -1.0,

@@ -75,7 +75,7 @@ def profile_live(folder: Path, limit: int) -> str:
     from bench.bench_live import load_payloads, run_hearth
 
     # Imported before the profiler starts: imports are not what is profiled.
-    for module in ("bot.db.migrate", "bot.runtime.bot", "bot.services.container"):
+    for module in ("bot.store.migrate", "bot.runtime.bot", "bot.services"):
         importlib.import_module(module)
 
     guild, payloads = load_payloads(folder, limit)
@@ -125,10 +125,10 @@ def components(files: Sequence[Path], stages: Sequence[str], *, tuned_gc: bool =
     """
     from bot.cli.analyze import _ticking, batch_collector
     from bot.cli.analyze_check import decisions
-    from bot.core.clock import FakeClock
-    from bot.core.engine import Engine
-    from bot.exports import ExportReader, merged_events
-    from bot.services.pipeline import RulesBook
+    from bot.conversation.clock import FakeClock
+    from bot.conversation.engine import Engine
+    from bot.sources.exports import ExportReader, merged_events
+    from bot.sources.pipeline import RulesBook
 
     def check() -> int:
         return sum(ExportReader(path).check().messages for path in files)

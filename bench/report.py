@@ -141,7 +141,7 @@ def render(rows: list[Row], raw: dict[str, Any], profiles: dict[str, str], *, qu
         "- **Live path**: `MESSAGE_CREATE` payloads (built from a generated community) decoded with",
         "  discord.py's JSON decoder and handed to `ConnectionState.parse_message_create`. Floor: a",
         "  `discord.Client` whose `on_message` does nothing. Hearth: `HearthBot` with `cogs.listeners`",
-        "  (command processing, `bot/events.py`, `EventPipeline.handle`, the batched writer on a 0.5 s",
+        "  (command processing, `bot/sources/gateway.py`, `EventPipeline.handle`, the batched writer on a 0.5 s",
         "  timer into SQLite); the final flush is inside the time. Latency: payloads paced at 1,000/s,",
         "  from a message's arrival (or from when it was due, if the bot was still busy) until its",
         "  handlers are done; the writer's timer flushes run in between, as they would live.",

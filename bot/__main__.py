@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from bot.cli import analyze, demo, digest, generate, run
 from bot.cli.common import CliError
-from bot.config import ConfigError
 from bot.runtime.log_privacy import keep_bodies_out_of_logs
+from bot.settings.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,16 +15,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.digest import DigestAction, WeekDigest
-from bot.core.safety import channel_mention, truncate
-from bot.render.chart import render_chart
-from bot.render.markdown import late_note, period, sections, title
-from bot.services.digests import DigestService
-from bot.services.errors import InvalidInput
+from bot.conversation.safety import channel_mention, truncate
+from bot.digest.chart import render_chart
+from bot.digest.markdown import late_note, period, sections, title
+from bot.digest.service import DigestService
+from bot.digest.week_digest import DigestAction, WeekDigest
+from bot.errors import InvalidInput
+from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import FIELD_LIMIT, base_embed, key_value_embed, no_mentions
-from cogs.common.errors import ensure_error_handler
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot

@@ -11,12 +11,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.services.errors import InvalidInput
-from bot.services.settings import SettingsChange, SettingsService, timezone_choices
+from bot.errors import InvalidInput
+from bot.runtime.command_errors import ensure_error_handler
+from bot.settings.service import SettingsChange, SettingsService, timezone_choices
 from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import no_mentions, settings_embed
-from cogs.common.errors import ensure_error_handler
 from cogs.members import STAFF_ROLES_CHANGED
 
 if TYPE_CHECKING:
@@ -187,8 +187,8 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
         task.add_done_callback(self._tasks.discard)
 
     async def _run_backfill(self, interaction: discord.Interaction[Any], guild: discord.Guild, days: int) -> None:
-        from bot.runtime.history import run_guild_backfill
-        from bot.services.backfill import BackfillBusyError, BackfillReport
+        from bot.sources.backfill import BackfillBusyError, BackfillReport
+        from bot.sources.history import run_guild_backfill
 
         last_edit: datetime | None = None
 

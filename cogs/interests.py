@@ -8,11 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.safety import escape_markdown, neutralize_mentions
-from bot.services.interests import MAX_INTEREST_CHARS, InterestService
+from bot.conversation.safety import escape_markdown, neutralize_mentions
+from bot.interests.service import MAX_INTEREST_CHARS, InterestService
+from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import base_embed, no_mentions
-from cogs.common.errors import ensure_error_handler
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot

@@ -16,14 +16,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.intros import IntroAction, IntroDue, IntroFollowUp, IntroRemoved
-from bot.core.safety import channel_mention, escape_markdown, mention_list, neutralize_mentions, truncate
-from bot.services.errors import UserFacingError
-from bot.services.intros import IntroService, IntroStatus
+from bot.conversation.safety import (
+    channel_mention,
+    escape_markdown,
+    mention_list,
+    neutralize_mentions,
+    truncate,
+)
+from bot.errors import UserFacingError
+from bot.intros.rounds import IntroAction, IntroDue, IntroFollowUp, IntroRemoved
+from bot.intros.service import IntroService, IntroStatus
+from bot.runtime.command_errors import send_ephemeral
 from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import base_embed, key_value_embed, no_mentions, only_users, relative_time
-from cogs.common.errors import send_ephemeral
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot import events as convert
-from bot.core.events import Event
-from bot.runtime.history import run_guild_backfill
+from bot.conversation.events import Event
+from bot.sources import gateway as convert
+from bot.sources.history import run_guild_backfill
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot

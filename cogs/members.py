@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.services.members import STAFF_BATCH, MemberRoles, MemberService
+from bot.members.service import STAFF_BATCH, MemberRoles, MemberService
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot

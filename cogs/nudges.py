@@ -14,14 +14,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.nudge_relist import Relist, RelistRefused
-from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeLadderAction, view_custom_id
-from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.nudges import NudgeService, PostedListing
+from bot.errors import InvalidInput, UserFacingError
+from bot.nudges.ladder import HelpWantedListing, NudgeAction, NudgeLadderAction, view_custom_id
+from bot.nudges.relist import Relist, RelistRefused
+from bot.nudges.service import NudgeService, PostedListing
+from bot.runtime.command_errors import ensure_error_handler, send_ephemeral
 from cogs.common.checks import has_moderator_permission, moderator_only
 from cogs.common.context import given_options, guild_id_of, require_service
 from cogs.common.embeds import no_mentions, only_users, relative_time
-from cogs.common.errors import ensure_error_handler, send_ephemeral
 from cogs.common.nudge_render import (
     check_text,
     closed_listing_embed,

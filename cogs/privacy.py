@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.safety import truncate
-from bot.services.privacy import PrivacyService
+from bot.conversation.safety import truncate
+from bot.privacy.service import PrivacyService
+from bot.runtime.command_errors import ensure_error_handler, send_ephemeral
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import FIELD_LIMIT, base_embed, no_mentions
-from cogs.common.errors import ensure_error_handler, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.runtime.bot import HearthBot

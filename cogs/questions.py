@@ -8,13 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.safety import one_line, truncate
-from bot.services.errors import InvalidInput
-from bot.services.questions import QuestionService, parse_message_ref
+from bot.conversation.safety import one_line, truncate
+from bot.errors import InvalidInput
+from bot.questions.service import QuestionService, parse_message_ref
+from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.checks import has_moderator_permission
 from cogs.common.context import guild_id_of, require_service
 from cogs.common.embeds import no_mentions, open_questions_embed
-from cogs.common.errors import ensure_error_handler
 from cogs.common.paginator import Paginator
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Alembic environment (async). Batch mode on SQLite so constraint changes work.
 
 When a connection is handed in through ``config.attributes["connection"]`` (what
-``bot.db.migrate.migrate`` does from inside a running event loop), it is used as is;
+``bot.store.migrate.migrate`` does from inside a running event loop), it is used as is;
 otherwise an engine is built from ``sqlalchemy.url`` or ``HEARTH_DATABASE_URL``.
 """
 
@@ -16,8 +16,8 @@ from alembic import context
 from sqlalchemy import TypeDecorator
 from sqlalchemy.engine import Connection
 
-from bot.db.models import Base
-from bot.db.session import create_engine, database_url
+from bot.store.models import Base
+from bot.store.session import create_engine, database_url
 
 config = context.config
 

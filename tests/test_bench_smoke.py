@@ -66,7 +66,7 @@ def test_quick_run_writes_every_row(tmp_path: Path) -> None:
 
 def test_component_timings_count_what_each_stage_reads() -> None:
     from bench import profiling
-    from bot.exports import ExportReader
+    from bot.sources.exports import ExportReader
 
     _, files = dataset(TINY)
     result = profiling.components(files, ["check", "read", "merge", "engine"], tuned_gc=True)

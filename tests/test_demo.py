@@ -12,14 +12,14 @@ import pytest
 
 from bot.cli.demo import SAMPLE_DIR, DemoResult, demo
 from bot.cli.demo_seed import load_community, seed_community
-from bot.config import Settings
-from bot.core.clock import FakeClock
-from bot.core.nudges import NudgeSettings
-from bot.exports import ExportReader, merged_events
-from bot.replay import Replay, Source, event_time
-from bot.replay_sources import digest_source, intro_source, nudge_source
+from bot.conversation.clock import FakeClock
+from bot.nudges.ladder import NudgeSettings
 from bot.runtime.lifecycle import build_services
 from bot.sample.generator import GeneratorConfig, write_community
+from bot.settings.config import Settings
+from bot.sources.exports import ExportReader, merged_events
+from bot.sources.replay import Replay, Source, event_time
+from bot.sources.replay_features import digest_source, intro_source, nudge_source
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.export_chunks import Unsure, fast_messages
-from bot.exports import ExportError, ExportReader, check_exports
+from bot.sources.export_chunks import Unsure, fast_messages
+from bot.sources.exports import ExportError, ExportReader, check_exports
 
 
 def _message(i: int, **extra: Any) -> dict[str, Any]:

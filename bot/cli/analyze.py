@@ -17,16 +17,16 @@ from tqdm import tqdm
 from bot.cli.analyze_check import Decided, SideCheck, decisions, hold
 from bot.cli.analyze_progress import Checkpoints, load_resume, source_key
 from bot.cli.common import CliError, choose_database, open_exports, progress_enabled
-from bot.core.clock import FakeClock, SystemClock
-from bot.core.engine import Engine
-from bot.core.events import Event
-from bot.core.facts import Fact
-from bot.db.migrate import migrate
-from bot.db.session import create_engine, make_sessionmaker
-from bot.db.writer import BatchedWriter
-from bot.exports import ExportError, ExportReader, ReadStats, merged_events
-from bot.report import write_report
-from bot.services.pipeline import EventPipeline, RulesBook
+from bot.conversation.clock import FakeClock, SystemClock
+from bot.conversation.engine import Engine
+from bot.conversation.events import Event
+from bot.conversation.facts import Fact
+from bot.sources.exports import ExportError, ExportReader, ReadStats, merged_events
+from bot.sources.pipeline import EventPipeline, RulesBook
+from bot.sources.report import write_report
+from bot.store.migrate import migrate
+from bot.store.session import create_engine, make_sessionmaker
+from bot.store.writer import BatchedWriter
 
 log = logging.getLogger(__name__)
 

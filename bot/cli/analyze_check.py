@@ -1,7 +1,7 @@
 """Checking big exports in a second process while `analyze` starts its replay.
 
 `analyze` writes nothing until every export has been read through without an error. On a big
-input that reading is a fifth of the run, so `python -m bot.exports` does it beside the replay
+input that reading is a fifth of the run, so `python -m bot.sources.exports` does it beside the replay
 (on a second core), and what the engine decides meanwhile is held back, in memory and bounded,
 until the check has passed. A broken export still leaves the database untouched.
 """
@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.core.engine import Engine
-from bot.core.events import Event, MessageCreated
-from bot.core.facts import Fact
-from bot.exports import ReadStats
+from bot.conversation.engine import Engine
+from bot.conversation.events import Event, MessageCreated
+from bot.conversation.facts import Fact
+from bot.sources.exports import ReadStats
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def decisions(engine: Engine, events: Iterator[Event]) -> Iterator[Decided]:
 
 
 class SideCheck:
-    """`python -m bot.exports FILES` running beside the replay."""
+    """`python -m bot.sources.exports FILES` running beside the replay."""
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self._proc = proc
@@ -51,7 +51,7 @@ class SideCheck:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.exports",
+                "bot.sources.exports",
                 *map(str, paths),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.clock import Clock
-from bot.db.repos.progress import get_ingest_progress, set_ingest_progress
+from bot.conversation.clock import Clock
+from bot.sources.progress_store import get_ingest_progress, set_ingest_progress
 
 
 def source_key(paths: Sequence[Path], guild_id: int) -> str:

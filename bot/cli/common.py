@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.db.session import database_url
-from bot.exports import ExportError, ExportReader, printable
+from bot.sources.exports import ExportError, ExportReader, printable
+from bot.store.session import database_url
 
 
 class CliError(Exception):

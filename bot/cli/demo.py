@@ -16,13 +16,13 @@ from typing import Any
 from bot.cli.common import CliError, choose_database, open_exports
 from bot.cli.demo_seed import Community, load_community, seed_community
 from bot.cli.demo_story import tell
-from bot.config import Settings
-from bot.core.clock import FakeClock
-from bot.db.repos.report import report_questions
-from bot.exports import ExportError, ExportReader, merged_events
-from bot.replay import Replay, event_time
-from bot.services.container import Services
-from bot.services.settings import SettingsChange
+from bot.conversation.clock import FakeClock
+from bot.services import Services
+from bot.settings.config import Settings
+from bot.settings.service import SettingsChange
+from bot.sources.exports import ExportError, ExportReader, merged_events
+from bot.sources.replay import Replay, event_time
+from bot.sources.report_store import report_questions
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample" / "data"
 
@@ -127,8 +127,8 @@ async def demo(
     tick_minutes: int = 15,
 ) -> DemoResult:
     # the bot runtime and the chart library load only when a demo runs, not for `--help`
-    from bot.replay_sources import digest_source, intro_source, nudge_source
     from bot.runtime.lifecycle import build_services
+    from bot.sources.replay_features import digest_source, intro_source, nudge_source
 
     started = time.perf_counter()
     if exports is None:

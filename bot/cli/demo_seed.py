@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CliError
-from bot.db.repos.members import upsert_member
-from bot.services.container import Services
-from bot.services.settings import SettingsChange
+from bot.members.store import upsert_member
+from bot.services import Services
+from bot.settings.service import SettingsChange
 
 
 @dataclass

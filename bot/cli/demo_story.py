@@ -8,7 +8,7 @@ from statistics import median
 from typing import Any
 
 from bot.cli.demo_seed import Community
-from bot.exports import printable
+from bot.sources.exports import printable
 
 _KIND_LABELS = {
     "nudge": "helper nudges",

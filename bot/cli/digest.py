@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.cli.analyze import analyze
 from bot.cli.common import CliError, choose_database, open_exports
-from bot.db.session import create_engine
+from bot.store.session import create_engine
 
 WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
 
@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 async def write_digest(exports: list[Path], out: Path, week: str | None, db: str | None) -> dict[str, Path]:
     if week is not None and not WEEK.match(week):
         raise CliError(f"--week {week!r}: expected an ISO week such as 2025-W03")
-    from bot.services.digest_offline import awrite_offline_digest  # matplotlib: only when needed
+    from bot.digest.offline_service import awrite_offline_digest
 
     readers = open_exports(exports)
     with tempfile.TemporaryDirectory(prefix="hearth-digest-") as tmp:

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from bot.cli.common import CliError
-from bot.config import load_settings
+from bot.settings.config import load_settings
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands, tasks
 
-from bot.core.clock import Clock
+from bot.conversation.clock import Clock
+from bot.runtime.command_errors import HearthTree
 from bot.runtime.log_privacy import keep_bodies_out_of_logs
 from bot.runtime.scheduler import DEFAULT_MISFIRE_GRACE_SECONDS, Scheduler
-from cogs.common.errors import HearthTree
 
 if TYPE_CHECKING:
-    from bot.services.container import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.config import Settings
-from bot.core.clock import Clock, SystemClock
+from bot.conversation.clock import Clock, SystemClock
 from bot.runtime.bot import DEFAULT_EXTENSIONS, HearthBot, RuntimeOptions
+from bot.settings.config import Settings
 
 if TYPE_CHECKING:
-    from bot.services.container import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ def runtime_options(settings: Settings, *, message_content: bool | None = None) 
 
 async def build_services(settings: Settings, clock: Clock) -> Services:
     """Open (and migrate) the database and assemble every service around one pipeline."""
-    from bot.core.engine import Engine
-    from bot.db.migrate import migrate
-    from bot.db.session import create_engine, make_sessionmaker
-    from bot.db.writer import BatchedWriter
-    from bot.services.container import Services
-    from bot.services.pipeline import EventPipeline, RulesBook
+    from bot.conversation.engine import Engine
+    from bot.services import Services
+    from bot.sources.pipeline import EventPipeline, RulesBook
+    from bot.store.migrate import migrate
+    from bot.store.session import create_engine, make_sessionmaker
+    from bot.store.writer import BatchedWriter
 
     db_engine = create_engine(settings.database.url)
     try:
@@ -65,15 +65,15 @@ async def build_services(settings: Settings, clock: Clock) -> Services:
 
 
 def _attach_feature_services(services: Services) -> None:
-    from bot.services.backfill import BackfillService, SqlProgressStore
-    from bot.services.digests import DigestService
-    from bot.services.interests import InterestService
-    from bot.services.intros import IntroService
-    from bot.services.members import MemberService
-    from bot.services.nudges import NudgeService
-    from bot.services.privacy import PrivacyService
-    from bot.services.questions import QuestionService
-    from bot.services.settings import SettingsService
+    from bot.digest.service import DigestService
+    from bot.interests.service import InterestService
+    from bot.intros.service import IntroService
+    from bot.members.service import MemberService
+    from bot.nudges.service import NudgeService
+    from bot.privacy.service import PrivacyService
+    from bot.questions.service import QuestionService
+    from bot.settings.service import SettingsService
+    from bot.sources.backfill import BackfillService, SqlProgressStore
 
     sm, clock, pipeline = services.sessionmaker, services.clock, services.pipeline
     services.questions = QuestionService(sm, clock, pipeline)

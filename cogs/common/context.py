@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from bot.services.errors import UserFacingError
+from bot.errors import UserFacingError
 
 
 def require_service(bot: Any, name: str) -> Any:

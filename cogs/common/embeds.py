@@ -8,8 +8,8 @@ from typing import Any
 
 import discord
 
-from bot.core.facts import QuestionFact
-from bot.core.safety import channel_mention, jump_url, quote_snippet, truncate, user_mention
+from bot.conversation.facts import QuestionFact
+from bot.conversation.safety import channel_mention, jump_url, quote_snippet, truncate, user_mention
 
 HEARTH_COLOUR = discord.Colour(0xE8743B)
 OK_COLOUR = discord.Colour(0x3BA55C)

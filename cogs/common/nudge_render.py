@@ -6,10 +6,10 @@ from typing import Any
 
 import discord
 
-from bot.core.nudge_relist import Relist, RelistRefused
-from bot.core.nudges import HelpWantedListing, NudgeAction, NudgeSettings, StillNeededCheck
-from bot.core.safety import channel_mention, jump_url, mention_list, quote_snippet, user_mention
-from bot.services.nudges import HelperInfo, PostedListing
+from bot.conversation.safety import channel_mention, jump_url, mention_list, quote_snippet, user_mention
+from bot.nudges.ladder import HelpWantedListing, NudgeAction, NudgeSettings, StillNeededCheck
+from bot.nudges.relist import Relist, RelistRefused
+from bot.nudges.service import HelperInfo, PostedListing
 from cogs.common.embeds import OK_COLOUR, base_embed, key_value_embed, relative_time
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import discord
 
-from bot.services.errors import UserFacingError
+from bot.errors import UserFacingError
+from bot.runtime.command_errors import log, send_ephemeral
 from cogs.common.embeds import no_mentions
-from cogs.common.errors import log, send_ephemeral
 
 # Renders page n (0-based, clamped by the source) and returns (embed, page shown, page count).
 PageRenderer = Callable[[int], Awaitable[tuple[discord.Embed, int, int]]]

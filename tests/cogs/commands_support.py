@@ -12,19 +12,19 @@ from typing import Any
 from discord import app_commands
 from simcord import Env, InteractionResult, MemberActor
 
-from bot.core.clock import Clock
-from bot.core.engine import Engine
-from bot.db.base import Base
-from bot.db.migrate import migrate
-from bot.db.session import create_engine, database_url, make_sessionmaker
-from bot.db.writer import BatchedWriter
-from bot.services.backfill import BackfillService, ChannelProgress
-from bot.services.container import Services
-from bot.services.interests import InterestService
-from bot.services.pipeline import EventPipeline, RulesBook
-from bot.services.privacy import PrivacyService
-from bot.services.questions import QuestionService
-from bot.services.settings import SettingsService
+from bot.conversation.clock import Clock
+from bot.conversation.engine import Engine
+from bot.interests.service import InterestService
+from bot.privacy.service import PrivacyService
+from bot.questions.service import QuestionService
+from bot.services import Services
+from bot.settings.service import SettingsService
+from bot.sources.backfill import BackfillService, ChannelProgress
+from bot.sources.pipeline import EventPipeline, RulesBook
+from bot.store.base import Base
+from bot.store.migrate import migrate
+from bot.store.session import create_engine, database_url, make_sessionmaker
+from bot.store.writer import BatchedWriter
 
 
 class MemoryProgress:
@@ -59,9 +59,9 @@ async def open_command_services(path: Path, clock: Clock, *, features: bool = Fa
     # as the lifecycle builds it (no pipeline given): the privacy cog wires the pipeline in itself
     services.privacy = PrivacyService(sessionmaker, clock, on_change=pipeline.refresh_rules)
     if features:  # so that every extension in cogs/ can load
-        from bot.services.digests import DigestService
-        from bot.services.intros import IntroService
-        from bot.services.nudges import NudgeService
+        from bot.digest.service import DigestService
+        from bot.intros.service import IntroService
+        from bot.nudges.service import NudgeService
 
         services.nudges = NudgeService(sessionmaker, clock)
         services.intros = IntroService(sessionmaker, clock)
@@ -120,7 +120,7 @@ def take_errors(env: Env) -> list[BaseException]:
 
 
 def expected_only(errors: list[BaseException]) -> bool:
-    from cogs.common.errors import describe_error
+    from bot.runtime.command_errors import describe_error
 
     return all(isinstance(e, app_commands.AppCommandError) and describe_error(e) is not None for e in errors)
 

@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
-from bot.core.clock import Clock
+from bot.conversation.clock import Clock
 from bot.runtime.lifecycle import build_services
+from bot.settings.config import Settings
 
 if TYPE_CHECKING:
-    from bot.services.container import Services
+    from bot.services import Services
 
 
 def settings_for(db_path: Path) -> Settings:

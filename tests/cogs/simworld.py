@@ -15,7 +15,7 @@ import discord
 import simcord
 from simcord import ChannelHandle, Env, GuildHandle, MemberActor, RoleHandle
 
-from bot.core.events import Event
+from bot.conversation.events import Event
 
 
 class SimcordClock:

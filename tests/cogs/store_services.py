@@ -8,15 +8,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.db.base import Base
-from bot.db.session import create_engine, database_url, make_sessionmaker
+from bot.store.base import Base
+from bot.store.session import create_engine, database_url, make_sessionmaker
 from tests.cogs.simworld import RecordingServices
 
 
 @asynccontextmanager
 async def open_store_services(path: Path) -> AsyncIterator[Any]:
     """Yields the services (typed loosely: tests add the feature services they need)."""
-    import bot.db.models  # noqa: F401  (every model module registers its tables)
+    import bot.store.models  # noqa: F401  (every model module registers its tables)
 
     engine = create_engine(database_url(str(path)))
     async with engine.begin() as conn:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.core.events import MessageCreated, ReactionAdded, ThreadCreated
+from bot.conversation.events import MessageCreated, ReactionAdded, ThreadCreated
 from bot.runtime.bot import HearthBot
-from bot.runtime.history import DiscordHistory, run_guild_backfill
-from bot.services.backfill import BackfillReport, BackfillService, ChannelProgress
+from bot.sources.backfill import BackfillReport, BackfillService, ChannelProgress
+from bot.sources.history import DiscordHistory, run_guild_backfill
 from tests.cogs.simworld import HearthWorld, RecordingPipeline, RecordingServices, SimcordClock, recorder
 
 
@@ -108,7 +108,7 @@ async def test_one_backfill_per_guild_at_a_time(hearth: HearthWorld, hearth_bot:
     service._running.add(hearth.guild.id)
     guild = hearth_bot.get_guild(hearth.guild.id)
     assert guild is not None
-    from bot.services.backfill import BackfillBusyError
+    from bot.sources.backfill import BackfillBusyError
 
     with pytest.raises(BackfillBusyError):
         await run_guild_backfill(hearth_bot, guild, days=5, pause_seconds=0)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.core.safety import has_live_mention
+from bot.conversation.safety import has_live_mention
 from bot.runtime.bot import HearthBot
 from tests.cogs.commands_support import expected_only, open_command_services, reply_text, services_of
 from tests.cogs.simworld import HearthWorld, SimcordClock

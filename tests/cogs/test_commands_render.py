@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.facts import QuestionFact
-from bot.core.safety import has_live_mention
+from bot.conversation.facts import QuestionFact
+from bot.conversation.safety import has_live_mention
 from cogs.common.embeds import open_questions_embed, question_line
 from cogs.privacy import summary_embed
 

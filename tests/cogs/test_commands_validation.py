@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.services.errors import InvalidInput, UserFacingError
-from bot.services.interests import normalize_interest
-from bot.services.questions import parse_message_ref
-from bot.services.settings import timezone_choices, validate_minutes, validate_timezone
-from cogs.common.errors import describe_error, permission_label
+from bot.errors import InvalidInput, UserFacingError
+from bot.interests.service import normalize_interest
+from bot.questions.service import parse_message_ref
+from bot.runtime.command_errors import describe_error, permission_label
+from bot.settings.service import timezone_choices, validate_minutes, validate_timezone
 
 
 @pytest.mark.parametrize("name", ["UTC", "utc", "Europe/Berlin", "America/New_York", " Asia/Tokyo "])

@@ -17,11 +17,11 @@ import pytest_asyncio
 from discord import app_commands
 from sqlalchemy import insert
 
-from bot.core.digest import week_bounds, week_key_of
-from bot.core.safety import has_live_mention
-from bot.db.models.core import Interaction, Message
+from bot.conversation.safety import has_live_mention
+from bot.digest.service import DigestService
+from bot.digest.week_digest import week_bounds, week_key_of
 from bot.runtime.bot import HearthBot
-from bot.services.digests import DigestService
+from bot.store.models.core import Interaction, Message
 from tests.cogs.simworld import HearthWorld, SimcordClock
 from tests.cogs.store_services import open_store_services
 

@@ -14,12 +14,12 @@ import pytest
 import pytest_asyncio
 from simcord import ChannelHandle, MemberActor
 
-import bot.db.models.intros  # noqa: F401  (registers the intro tables on Base.metadata)
-from bot.core.intros import IntroRemoved
-from bot.db.base import Base
+import bot.store.models.intros  # noqa: F401  (registers the intro tables on Base.metadata)
+from bot.intros.rounds import IntroRemoved
+from bot.intros.service import IntroService
 from bot.runtime.bot import HearthBot, RuntimeOptions
-from bot.services.container import Services
-from bot.services.intros import IntroService
+from bot.services import Services
+from bot.store.base import Base
 from tests.cogs.commands_support import allow_for, expected_only, open_command_services, reply_text
 from tests.cogs.conftest import bot_options
 from tests.cogs.simworld import HearthWorld, SimcordClock

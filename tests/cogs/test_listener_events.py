@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.events import (
+from bot.conversation.events import (
     MemberJoined,
     MemberLeft,
     MessageCreated,

@@ -1,4 +1,4 @@
-"""The raw-event conversions of `bot/events.py`: guild, channel and message taken alike from
+"""The raw-event conversions of `bot/sources/gateway.py`: guild, channel and message taken alike from
 every raw payload, and nothing from a direct message."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import discord
 
-from bot import events as convert
-from bot.core.events import MessageDeleted, MessageEdited, ReactionAdded, ReactionRemoved
+from bot.conversation.events import MessageDeleted, MessageEdited, ReactionAdded, ReactionRemoved
+from bot.sources import gateway as convert
 
 AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 GUILD, CHANNEL, MESSAGE, USER = 10, 20, 30, 40

@@ -13,8 +13,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from bot.db.models.core import Member
 from bot.runtime.bot import HearthBot
+from bot.store.models.core import Member
 from tests.cogs.commands_support import open_command_services, reply_text
 from tests.cogs.simworld import HearthWorld, SimcordClock
 

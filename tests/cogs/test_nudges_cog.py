@@ -17,12 +17,12 @@ import pytest_asyncio
 from discord import app_commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.facts import QuestionFact
-from bot.core.safety import has_live_mention
-from bot.db.models.core import GuildSettings, Question, QuestionResponder
+from bot.conversation.facts import QuestionFact
+from bot.conversation.safety import has_live_mention
+from bot.errors import InvalidInput, NotFound
+from bot.nudges.service import NudgeService
 from bot.runtime.bot import HearthBot
-from bot.services.errors import InvalidInput, NotFound
-from bot.services.nudges import NudgeService
+from bot.store.models.core import GuildSettings, Question, QuestionResponder
 from tests.cogs.simworld import HearthWorld, SimcordClock
 from tests.cogs.store_services import open_store_services
 

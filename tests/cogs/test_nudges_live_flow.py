@@ -13,11 +13,11 @@ import discord
 import pytest
 import pytest_asyncio
 
-import bot.db.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
-from bot.db.base import Base
+import bot.store.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
+from bot.nudges.service import NudgeService
 from bot.runtime.bot import HearthBot
-from bot.services.container import Services
-from bot.services.nudges import NudgeService
+from bot.services import Services
+from bot.store.base import Base
 from tests.cogs.commands_support import open_command_services, reply_text
 from tests.cogs.simworld import HearthWorld, SimcordClock
 

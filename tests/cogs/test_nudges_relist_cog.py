@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.facts import QuestionFact
-from bot.core.nudge_relist import Relist
-from bot.db.models.core import GuildSettings
+from bot.conversation.facts import QuestionFact
+from bot.nudges.relist import Relist
+from bot.nudges.service import PostedListing
 from bot.runtime.bot import HearthBot
-from bot.services.nudges import PostedListing
+from bot.store.models.core import GuildSettings
 from cogs.common.nudge_render import closed_listing_embed, relist_reply
 from tests.cogs.simworld import HearthWorld
 from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)

@@ -10,12 +10,12 @@ import signal
 import discord
 import pytest
 
-from bot.config import Settings
-from bot.core.clock import FakeClock
+from bot.conversation.clock import FakeClock
 from bot.runtime.bot import MESSAGE_CONTENT_WARNING, HearthBot, RuntimeOptions
+from bot.runtime.command_errors import HearthTree
 from bot.runtime.lifecycle import install_signal_handlers, runtime_options
 from bot.runtime.scheduler import Scheduler
-from cogs.common.errors import HearthTree
+from bot.settings.config import Settings
 from tests.cogs.simworld import HearthWorld, RecordingServices, recorder
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from discord.ext import commands
 
-from bot.core.clock import FakeClock
+from bot.conversation.clock import FakeClock
 from bot.runtime.bot import HearthBot, RuntimeOptions
 from tests.cogs.simworld import RecordingServices
 

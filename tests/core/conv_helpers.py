@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core.clock import FakeClock
-from bot.core.engine import Engine, GuildRules
-from bot.core.events import Event, MessageCreated
-from bot.core.facts import Fact, InteractionFact, QuestionFact
+from bot.conversation.clock import FakeClock
+from bot.conversation.engine import Engine, GuildRules
+from bot.conversation.events import Event, MessageCreated
+from bot.conversation.facts import Fact, InteractionFact, QuestionFact
 
 GUILD = 1
 CHANNEL = 10

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from bot.core import text
-from bot.core.conv_model import FEATURES, LinkModel, Observation, candidates, choose
-from bot.core.inference import shipped_link_model
+from bot.conversation import text
+from bot.conversation.flow_model import FEATURES, LinkModel, Observation, candidates, choose
+from bot.conversation.linking import shipped_link_model
 from tests.core.conv_helpers import CHANNEL, Chat
 
 ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4

@@ -7,7 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.digest import (
+from bot.digest.bridges import find_bridges
+from bot.digest.definitions import (
+    FirstContact,
+    Join,
+    PairCount,
+    QuestionInfo,
+    first_contacts_from,
+    pair_counts_from,
+    raw_inputs,
+)
+from bot.digest.metrics import compute_week
+from bot.digest.week_digest import (
     NUMERIC_FIGURES,
     ActivityStats,
     DigestAction,
@@ -22,18 +33,7 @@ from bot.core.digest import (
     week_key_of,
     week_windows,
 )
-from bot.core.digest_graph import find_bridges
-from bot.core.digest_metrics import compute_week
-from bot.core.digest_raw import (
-    FirstContact,
-    Join,
-    PairCount,
-    QuestionInfo,
-    first_contacts_from,
-    pair_counts_from,
-    raw_inputs,
-)
-from bot.core.digest_text import format_delta, format_minutes, headline_for
+from bot.digest.wording import format_delta, format_minutes, headline_for
 
 WEEK = "2025-W03"  # Monday 2025-01-13 .. Monday 2025-01-20 (UTC)
 MON = datetime(2025, 1, 13, tzinfo=UTC)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.digest import DigestSettings, WeekDigest, WeekInputs
-from bot.core.digest_metrics import compute_week
-from bot.core.digest_raw import PairCount, QuestionInfo, raw_inputs
-from bot.core.safety import has_live_mention
-from bot.render import render_chart, render_markdown, sections
+from bot.conversation.safety import has_live_mention
+from bot.digest.chart import render_chart
+from bot.digest.definitions import PairCount, QuestionInfo, raw_inputs
+from bot.digest.markdown import render_markdown, sections
+from bot.digest.metrics import compute_week
+from bot.digest.week_digest import DigestSettings, WeekDigest, WeekInputs
 
 MON = datetime(2025, 1, 13, tzinfo=UTC)
 

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from bot.core.clock import FakeClock
-from bot.core.engine import Engine, GuildRules
-from bot.core.events import (
+from bot.conversation.clock import FakeClock
+from bot.conversation.engine import Engine, GuildRules
+from bot.conversation.events import (
     AnswerMarked,
     MemberJoined,
     MemberLeft,
@@ -14,7 +14,7 @@ from bot.core.events import (
     QuestionMarked,
     QuestionResolved,
 )
-from bot.core.facts import MemberFact, MessageFact, MessageGone, QuestionFact
+from bot.conversation.facts import MemberFact, MessageFact, MessageGone, QuestionFact
 from tests.core.conv_helpers import CHANNEL, GUILD, T0, Chat
 
 ALICE, BOB, CAROL = 1, 2, 3

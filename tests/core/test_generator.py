@@ -193,7 +193,7 @@ def test_generate_streams_in_time_order() -> None:
 
 
 def test_lead_reader_accepts_the_exports(small: tuple[Path, list[dict[str, Any]], dict[str, Any]]) -> None:
-    from bot.exports import ExportReader, merged_events
+    from bot.sources.exports import ExportReader, merged_events
 
     out, _, _ = small
     readers = [ExportReader(path) for path in sorted((out / "exports").glob("*.json"))]

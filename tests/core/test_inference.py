@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from bot.core.events import ReactionAdded, ThreadCreated
+from bot.conversation.events import ReactionAdded, ThreadCreated
 from tests.core.conv_helpers import CHANNEL, GUILD, Chat
 
 ALICE, BOB, CAROL, DAVE, BOT = 1, 2, 3, 4, 99

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.intros import (
+from bot.intros.matching import pair_key
+from bot.intros.rounds import (
     Candidate,
     IntroAction,
     IntroFollowUp,
@@ -24,7 +25,6 @@ from bot.core.intros import (
     round_due,
     round_key,
 )
-from bot.core.matching import pair_key
 
 NOW = datetime(2025, 3, 10, 18, 0, tzinfo=UTC)  # a Monday
 TOPICS = ["rust", "go", "chess", "knitting", "climbing", "jazz", "sql", "birds"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.clock import FakeClock
-from bot.core.facts import QuestionFact
-from bot.core.helper_choice import ChoiceLimits, HelperProfile, choose_helpers, hour_in_window
-from bot.core.nudges import (
+from bot.conversation.clock import FakeClock
+from bot.conversation.facts import QuestionFact
+from bot.nudges.helper_choice import ChoiceLimits, HelperProfile, choose_helpers, hour_in_window
+from bot.nudges.ladder import (
     HelpWantedListing,
     NudgeAction,
     NudgeSettings,

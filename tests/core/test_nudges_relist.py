@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.nudge_relist import (
+from bot.nudges.ladder import NudgeSettings
+from bot.nudges.relist import (
     Relist,
     RelistRefused,
     is_listing_step,
@@ -13,7 +14,6 @@ from bot.core.nudge_relist import (
     relist_number,
     relist_step,
 )
-from bot.core.nudges import NudgeSettings
 from tests.core.test_nudges import ASKER, HELP_WANTED, START, helper, question
 
 SETTINGS = NudgeSettings(quiet_start_hour=0, quiet_end_hour=0)  # nobody is asleep

@@ -1,8 +1,8 @@
 """An asker's line right after their own unanswered question stays in that question, even when the
 link scorer reads it as a response to someone else."""
 
-from bot.core.engine import Engine
-from bot.core.inference import FlowParams
+from bot.conversation.engine import Engine
+from bot.conversation.linking import FlowParams
 from tests.core.conv_helpers import Chat
 
 ALICE, BOB, CAROL = 1, 2, 3

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from bot.core import text
-from bot.core.events import MessageCreated
-from bot.core.facts import MessageFact
+from bot.conversation import text
+from bot.conversation.events import MessageCreated
+from bot.conversation.facts import MessageFact
 from tests.core.conv_helpers import CHANNEL, GUILD, T0, Chat
 
 ALICE, BOB = 1, 2

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from bot.core.questions import QuestionState, looks_like_question
+from bot.conversation.questions import QuestionState, looks_like_question
 
 T0 = datetime(2025, 1, 6, 12, tzinfo=UTC)
 

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from bot.core.engine import Engine
-from bot.core.events import ReactionAdded, ReactionRemoved
+from bot.conversation.engine import Engine
+from bot.conversation.events import ReactionAdded, ReactionRemoved
 from tests.core.conv_helpers import CHANNEL, GUILD, Chat
 
 ALICE, BOB, CAROL = 1, 2, 3

@@ -1,6 +1,6 @@
 """Resolution from signals outside the linked conversation: an acknowledgement reveals the answer."""
 
-from bot.core.facts import InteractionFact
+from bot.conversation.facts import InteractionFact
 from tests.core.conv_helpers import Chat
 
 ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.safety import (
+from bot.conversation.safety import (
     ZWSP,
     has_live_mention,
     mention_list,

@@ -1,5 +1,5 @@
-from bot.core import text
-from bot.core.safety import has_live_mention
+from bot.conversation import text
+from bot.conversation.safety import has_live_mention
 
 
 def test_question_mark_makes_a_question() -> None:

@@ -17,9 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.db.migrate import migrate
-from bot.db.models import Base
-from bot.db.session import create_engine, database_url, make_sessionmaker
+from bot.store.migrate import migrate
+from bot.store.models import Base
+from bot.store.session import create_engine, database_url, make_sessionmaker
 
 PG_ENV = "HEARTH_TEST_PG_URL"
 

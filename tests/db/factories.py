@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, QuestionFact
+from bot.conversation.facts import Fact, InteractionFact, MemberFact, MessageFact, QuestionFact
 
 GUILD = 1000
 T0 = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.models import Base
+from bot.store.models import Base
 
 
 async def table_rows(engine: AsyncEngine, name: str) -> list[tuple[Any, ...]]:

@@ -1,4 +1,4 @@
-"""The SQL figures against the reference definitions (`bot.core.digest_raw`) on random servers."""
+"""The SQL figures against the reference definitions (`bot.digest.definitions`) on random servers."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.clock import FakeClock
-from bot.core.digest import NUMERIC_FIGURES, WeekInputs, week_windows
-from bot.core.digest_metrics import compute_week
-from bot.core.digest_raw import Join, QuestionInfo, first_contacts_from, pair_counts_from, raw_inputs
-from bot.db.base import Base
-from bot.db.migrate import migrate
-from bot.db.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
-from bot.db.session import make_sessionmaker
-from bot.services.digests import DigestService
+from bot.conversation.clock import FakeClock
+from bot.digest.definitions import Join, QuestionInfo, first_contacts_from, pair_counts_from, raw_inputs
+from bot.digest.metrics import compute_week
+from bot.digest.service import DigestService
+from bot.digest.week_digest import NUMERIC_FIGURES, WeekInputs, week_windows
+from bot.store.base import Base
+from bot.store.migrate import migrate
+from bot.store.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
+from bot.store.session import make_sessionmaker
 
 GUILD = 1000
 MON = datetime(2025, 1, 13, tzinfo=UTC)  # 2025-W03 starts
@@ -97,7 +97,7 @@ async def seed_random(sm: async_sessionmaker[AsyncSession], seed: int) -> None:
 async def reference_inputs(
     sm: async_sessionmaker[AsyncSession], week: str, tz: str, as_of: datetime | None = None
 ) -> WeekInputs:
-    """The same week from raw rows through `bot.core.digest_raw` (the reference definitions)."""
+    """The same week from raw rows through `bot.digest.definitions` (the reference definitions)."""
     windows = week_windows(week, tz)
     until = windows[0].end if as_of is None else min(windows[0].end, as_of)
     async with sm() as s:

@@ -10,19 +10,19 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bot.db.models.digests  # registers the digests table on Base.metadata
-import bot.db.models.intros
-import bot.db.models.nudges  # noqa: F401
-from bot.core.clock import FakeClock
-from bot.core.digest import DigestSettings
-from bot.db.base import Base
-from bot.db.migrate import migrate
-from bot.db.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
-from bot.db.models.digests import Digest
-from bot.db.session import create_engine, make_sessionmaker
-from bot.services.digest_offline import awrite_offline_digest
-from bot.services.digests import DigestService
-from bot.services.errors import InvalidInput
+import bot.store.models.digests  # registers the digests table on Base.metadata
+import bot.store.models.intros
+import bot.store.models.nudges  # noqa: F401
+from bot.conversation.clock import FakeClock
+from bot.digest.offline_service import awrite_offline_digest
+from bot.digest.service import DigestService
+from bot.digest.week_digest import DigestSettings
+from bot.errors import InvalidInput
+from bot.store.base import Base
+from bot.store.migrate import migrate
+from bot.store.models.core import GuildSettings, Interaction, Member, Message, Question, QuestionResponder
+from bot.store.models.digests import Digest
+from bot.store.session import create_engine, make_sessionmaker
 
 GUILD = 1000
 OTHER = 2000

@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bot.db.models.intros  # noqa: F401  (registers the intro tables on Base.metadata)
-from bot.core.clock import FakeClock
-from bot.core.intros import IntroAction, IntroFollowUp, IntroRemoved
-from bot.db.base import Base
-from bot.db.migrate import migrate
-from bot.db.models.core import GuildSettings, Interaction, Interest, Member
-from bot.db.models.intros import IntroductionMember, IntroRound
-from bot.db.repos import intros as repo
-from bot.db.session import make_sessionmaker
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
-from bot.services.intros import IntroService
+import bot.store.models.intros  # noqa: F401  (registers the intro tables on Base.metadata)
+from bot.conversation.clock import FakeClock
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.intros import store as repo
+from bot.intros.rounds import IntroAction, IntroFollowUp, IntroRemoved
+from bot.intros.service import IntroService
+from bot.store.base import Base
+from bot.store.migrate import migrate
+from bot.store.models.core import GuildSettings, Interaction, Interest, Member
+from bot.store.models.intros import IntroductionMember, IntroRound
+from bot.store.session import make_sessionmaker
 
 GUILD = 2000
 CHANNEL = 77

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.clock import FakeClock
-from bot.db.models.core import Member
-from bot.db.repos.members import upsert_member
-from bot.db.repos.settings import update_settings
-from bot.services.members import STAFF_BATCH, MemberRoles, MemberService, StaffChange, is_staff
+from bot.conversation.clock import FakeClock
+from bot.members.service import STAFF_BATCH, MemberRoles, MemberService, StaffChange, is_staff
+from bot.members.store import upsert_member
+from bot.settings.store import update_settings
+from bot.store.models.core import Member
 
 GUILD = 5
 STAFF_ROLE = 900

@@ -8,9 +8,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.migrate import alembic_config, downgrade, migrate, migrations_dir
-from bot.db.models import Base
-from bot.db.session import create_engine
+from bot.store.migrate import alembic_config, downgrade, migrate, migrations_dir
+from bot.store.models import Base
+from bot.store.session import create_engine
 
 
 async def schema_diff(engine: AsyncEngine) -> list[object]:

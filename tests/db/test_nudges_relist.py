@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.clock import FakeClock
-from bot.core.facts import QuestionFact
-from bot.core.nudge_relist import Relist, RelistRefused
-from bot.core.nudges import HelpWantedListing, NudgeAction
-from bot.db.models.core import Question
-from bot.db.models.nudges import Nudge, NudgeTarget
-from bot.services.nudges import NudgeService
+from bot.conversation.clock import FakeClock
+from bot.conversation.facts import QuestionFact
+from bot.nudges.ladder import HelpWantedListing, NudgeAction
+from bot.nudges.relist import Relist, RelistRefused
+from bot.nudges.service import NudgeService
+from bot.store.models.core import Question
+from bot.store.models.nudges import Nudge, NudgeTarget
 from tests.db.test_nudges_repo import (
     ASKER,
     GUILD,

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bot.db.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
-from bot.core.clock import FakeClock
-from bot.core.nudges import HelpWantedListing, NudgeAction, StillNeededCheck
-from bot.db.base import Base
-from bot.db.migrate import migrate
-from bot.db.models.core import GuildSettings, Member, Question, QuestionResponder
-from bot.db.models.nudges import Nudge, NudgeTarget
-from bot.db.session import make_sessionmaker
-from bot.services.nudges import NudgeInputError, NudgeService
+import bot.store.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
+from bot.conversation.clock import FakeClock
+from bot.nudges.ladder import HelpWantedListing, NudgeAction, StillNeededCheck
+from bot.nudges.service import NudgeInputError, NudgeService
+from bot.store.base import Base
+from bot.store.migrate import migrate
+from bot.store.models.core import GuildSettings, Member, Question, QuestionResponder
+from bot.store.models.nudges import Nudge, NudgeTarget
+from bot.store.session import make_sessionmaker
 
 GUILD = 1000
 HELP = 10

@@ -6,12 +6,14 @@ from typing import Any
 from sqlalchemy import JSON, Integer, Table, TypeDecorator, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.facts import Fact
-from bot.db.models import Base
-from bot.db.repos import interests, members, settings
-from bot.db.repos.members import member_tables, user_columns
-from bot.db.repos.privacy import covered_tables, delete_member_data
-from bot.db.writer import BatchedWriter
+from bot.conversation.facts import Fact
+from bot.interests import store as interests
+from bot.members import store as members
+from bot.members.store import member_tables, user_columns
+from bot.privacy.store import covered_tables, delete_member_data
+from bot.settings import store as settings
+from bot.store.models import Base
+from bot.store.writer import BatchedWriter
 from tests.db.factories import GUILD, at, member, message, question, reply
 
 SM = async_sessionmaker[AsyncSession]

@@ -4,9 +4,14 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.facts import Fact
-from bot.db.repos import interactions, interests, members, progress, questions, settings
-from bot.db.writer import BatchedWriter
+from bot.conversation.facts import Fact
+from bot.interests import store as interests
+from bot.members import store as members
+from bot.questions import store as questions
+from bot.settings import store as settings
+from bot.sources import progress_store as progress
+from bot.store import interactions
+from bot.store.writer import BatchedWriter
 from tests.db.factories import GUILD, at, member, message, question, reply
 
 SM = async_sessionmaker[AsyncSession]

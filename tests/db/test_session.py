@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.db.migrate import migrate
-from bot.db.repos.questions import restore_state
-from bot.db.session import create_engine, database_url, make_sessionmaker
-from bot.db.writer import BatchedWriter
+from bot.questions.store import restore_state
+from bot.store.migrate import migrate
+from bot.store.session import create_engine, database_url, make_sessionmaker
+from bot.store.writer import BatchedWriter
 from tests.db.factories import at, message
 
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.facts import Fact, InteractionFact, MemberFact, MessageGone
-from bot.db.migrate import migrate
-from bot.db.session import create_engine
-from bot.db.writer import BatchedWriter
+from bot.conversation.facts import Fact, InteractionFact, MemberFact, MessageGone
+from bot.store.migrate import migrate
+from bot.store.session import create_engine
+from bot.store.writer import BatchedWriter
 from tests.db.factories import GUILD, at, conversation, member, message, question, reply
 from tests.db.snapshots import FACT_TABLES, snapshot, table_rows
 

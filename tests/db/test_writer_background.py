@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.writer import BatchedWriter, _utc_text
+from bot.store.writer import BatchedWriter, _utc_text
 from tests.db.factories import message
 from tests.db.snapshots import table_rows
 

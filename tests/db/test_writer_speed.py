@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert, select
 
-from bot.db.migrate import migrate
-from bot.db.models.core import Message
-from bot.db.session import create_engine
-from bot.db.writer import BatchedWriter
+from bot.store.migrate import migrate
+from bot.store.models.core import Message
+from bot.store.session import create_engine
+from bot.store.writer import BatchedWriter
 from tests.db.factories import at, conversation, message
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.core.clock import Clock
+from bot.conversation.clock import Clock
 from bot.runtime.bot import HearthBot, RuntimeOptions
 from tests.e2e.fake_discord import FakeDiscord
 

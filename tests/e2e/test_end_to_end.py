@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.core.clock import SystemClock
-from bot.db.models.core import Message
+from bot.conversation.clock import SystemClock
 from bot.runtime.bot import HearthBot
+from bot.store.models.core import Message
 from tests.cogs.real_services import open_real_services
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import RunningBot, run_bot

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clock import SystemClock
-from bot.core.events import MessageCreated, ReactionAdded, ThreadCreated
+from bot.conversation.clock import SystemClock
+from bot.conversation.events import MessageCreated, ReactionAdded, ThreadCreated
 from tests.cogs.simworld import RecordingServices, recorder
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import run_bot

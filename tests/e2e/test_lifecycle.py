@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import bot.services.digests  # noqa: F401  (slow first import: charts; keep it out of the timed waits)
-from bot.config import Settings
-from bot.db.models.core import Message
-from bot.db.session import create_engine
+import bot.digest.service  # noqa: F401  (slow first import: charts; keep it out of the timed waits)
 from bot.runtime import lifecycle
+from bot.settings.config import Settings
+from bot.store.models.core import Message
+from bot.store.session import create_engine
 from tests.e2e.fake_discord import FakeDiscord
 
 MESSAGE_CONTENT_INTENT = 1 << 15

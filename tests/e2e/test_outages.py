@@ -8,8 +8,8 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.core.clock import SystemClock
-from bot.runtime.history import run_guild_backfill
+from bot.conversation.clock import SystemClock
+from bot.sources.history import run_guild_backfill
 from tests.cogs.real_services import open_real_services
 from tests.cogs.simworld import RecordingServices
 from tests.e2e.fake_discord import FakeDiscord

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.core.clock import FakeClock
+from bot.conversation.clock import FakeClock
 from bot.runtime.lifecycle import build_services
-from bot.services.container import Services
+from bot.services import Services
+from bot.settings.config import Settings
 from tests.e2e.conftest import fake  # noqa: F401  (the fake Discord, for test_outages_and_logs.py)
 
 LONG = os.environ.get("HEARTH_LONG_TESTS") == "1"

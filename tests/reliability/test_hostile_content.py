@@ -22,16 +22,16 @@ from hypothesis import strategies as st
 
 from bot.cli.demo_seed import Community
 from bot.cli.demo_story import tell
-from bot.core.clock import FakeClock
-from bot.core.digest import OpenQuestion, WeekCounts, WeekInputs
-from bot.core.digest_metrics import compute_week
-from bot.core.engine import Engine, GuildRules
-from bot.core.events import MessageCreated, ReactionAdded
-from bot.core.facts import QuestionFact
-from bot.core.intros import IntroAction, IntroFollowUp, conversation_starter
-from bot.core.nudges import HelpWantedListing, NudgeAction, StillNeededCheck, build_action
-from bot.core.safety import LIVE_MENTION, has_live_mention, quote_snippet
-from bot.render.markdown import render_markdown
+from bot.conversation.clock import FakeClock
+from bot.conversation.engine import Engine, GuildRules
+from bot.conversation.events import MessageCreated, ReactionAdded
+from bot.conversation.facts import QuestionFact
+from bot.conversation.safety import LIVE_MENTION, has_live_mention, quote_snippet
+from bot.digest.markdown import render_markdown
+from bot.digest.metrics import compute_week
+from bot.digest.week_digest import OpenQuestion, WeekCounts, WeekInputs
+from bot.intros.rounds import IntroAction, IntroFollowUp, conversation_starter
+from bot.nudges.ladder import HelpWantedListing, NudgeAction, StillNeededCheck, build_action
 from cogs.common.embeds import no_mentions, only_users, open_questions_embed, question_line
 from cogs.digest import digest_embeds
 from cogs.intros import dm_text, follow_up_text, intro_text

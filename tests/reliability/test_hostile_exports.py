@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.__main__ import main
-from bot.exports import ExportError, ExportReader
+from bot.sources.exports import ExportError, ExportReader
 from tests.reliability.conftest import Figures, scaled
 from tests.reliability.hostile_exports import (
     CHANNEL,

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from bot.cli.demo_seed import load_community, seed_community
-from bot.core.clock import FakeClock
-from bot.core.digest_weeks import week_key_of
-from bot.exports import ExportReader, merged_events
-from bot.replay import Replay, Source, event_time
-from bot.replay_sources import digest_source, intro_source, nudge_source
-from bot.report import write_report
+from bot.conversation.clock import FakeClock
+from bot.digest.weeks import week_key_of
+from bot.sources.exports import ExportReader, merged_events
+from bot.sources.replay import Replay, Source, event_time
+from bot.sources.replay_features import digest_source, intro_source, nudge_source
+from bot.sources.report import write_report
 from tests.reliability.conftest import Figures, services_on
 from tests.reliability.two_servers import B_GUILD, make_servers
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.facts import Fact, MessageFact, QuestionFact
-from bot.db.migrate import migrate
-from bot.db.session import create_engine
-from bot.db.writer import BatchedWriter
+from bot.conversation.facts import Fact, MessageFact, QuestionFact
+from bot.store.migrate import migrate
+from bot.store.session import create_engine
+from bot.store.writer import BatchedWriter
 
 SECRET = "PURPLE-ELEPHANT-7731 how do I reset it?"
 

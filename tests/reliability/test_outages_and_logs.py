@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from bot.core.clock import FakeClock, SystemClock
+from bot.conversation.clock import FakeClock, SystemClock
 from bot.runtime.bot import HearthBot, RuntimeOptions
-from bot.services.settings import SettingsChange
+from bot.settings.service import SettingsChange
 from tests.cogs.real_services import open_real_services
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import run_bot

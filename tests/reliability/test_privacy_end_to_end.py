@@ -24,14 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.demo_seed import load_community, seed_community
-from bot.core.clock import FakeClock
-from bot.core.events import MessageCreated, ReactionAdded
-from bot.db.models import Base
-from bot.exports import ExportReader, merged_events
-from bot.replay import Replay, Source, event_time
-from bot.replay_sources import digest_source, intro_source, nudge_source
+from bot.conversation.clock import FakeClock
+from bot.conversation.events import MessageCreated, ReactionAdded
 from bot.sample.generator import GeneratorConfig, write_community
-from bot.services.container import Services
+from bot.services import Services
+from bot.sources.exports import ExportReader, merged_events
+from bot.sources.replay import Replay, Source, event_time
+from bot.sources.replay_features import digest_source, intro_source, nudge_source
+from bot.store.models import Base
 from tests.reliability.conftest import Figures, services_on
 
 CONFIG = GeneratorConfig(seed=8, members=24, weeks=2, messages_per_week=350, thread_share=0.3)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.db.session import database_url
+from bot.store.session import database_url
 
 PG_ENV = "HEARTH_TEST_PG_URL"
 

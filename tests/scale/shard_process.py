@@ -14,8 +14,8 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import load_settings
 from bot.runtime.lifecycle import run
+from bot.settings.config import load_settings
 from tests.e2e.fake_discord import patch_discord
 
 

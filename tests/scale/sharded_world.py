@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from bot.config import Settings
-from bot.core.clock import SystemClock
-from bot.core.facts import Fact, InteractionFact, MemberFact, MessageFact, QuestionFact
-from bot.db.session import create_engine
-from bot.db.writer import BatchedWriter
+from bot.conversation.clock import SystemClock
+from bot.conversation.facts import Fact, InteractionFact, MemberFact, MessageFact, QuestionFact
 from bot.runtime.lifecycle import build_services
-from bot.services.settings import SettingsChange
+from bot.settings.config import Settings
+from bot.settings.service import SettingsChange
+from bot.store.session import create_engine
+from bot.store.writer import BatchedWriter
 from tests.e2e.fake_discord import Call, FakeDiscord
 from tests.e2e.payloads import FakeChannel, FakeGuild
 from tests.scale.conftest import REPO_ROOT

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bot.cli.analyze import analyze
 from bot.cli.demo import demo
-from bot.db.models.core import Interaction, Question
-from bot.db.session import create_engine
+from bot.store.models.core import Interaction, Question
+from bot.store.session import create_engine
 from tests.scale.conftest import REPO_ROOT, SHARED
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]

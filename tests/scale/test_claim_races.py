@@ -8,10 +8,10 @@ import asyncio
 
 import pytest
 
-from bot.core.clock import SystemClock
-from bot.db.session import create_engine, make_sessionmaker
-from bot.services.digests import DigestService
-from bot.services.nudges import NudgeService
+from bot.conversation.clock import SystemClock
+from bot.digest.service import DigestService
+from bot.nudges.service import NudgeService
+from bot.store.session import create_engine, make_sessionmaker
 from tests.e2e.fake_discord import FakeDiscord
 from tests.scale.sharded_world import build_world, seed
 

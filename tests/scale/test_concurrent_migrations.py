@@ -12,7 +12,7 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from bot.db.session import create_engine
+from bot.store.session import create_engine
 from tests.scale.conftest import REPO_ROOT
 
 pytestmark = [
@@ -28,7 +28,7 @@ PROCESSES = 3
 
 def _upgrade(url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.db.migrate", "upgrade", url],
+        [sys.executable, "-m", "bot.store.migrate", "upgrade", url],
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.core.facts import Fact, QuestionFact
-from bot.db.migrate import migrate
-from bot.db.models import Base
-from bot.db.session import create_engine
-from bot.db.writer import BatchedWriter
+from bot.conversation.facts import Fact, QuestionFact
+from bot.store.migrate import migrate
+from bot.store.models import Base
+from bot.store.session import create_engine
+from bot.store.writer import BatchedWriter
 from tests.db.factories import conversation
 from tests.db.snapshots import FACT_TABLES, snapshot
 from tests.scale.pg import fresh_database

@@ -11,10 +11,10 @@ from sqlalchemy import Table, or_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import pg_bulk
-from bot.db.migrate import migrate
-from bot.db.models.core import Interaction, Message, Question, QuestionResponder
-from bot.db.session import create_engine
+from bot.store import pg_bulk
+from bot.store.migrate import migrate
+from bot.store.models.core import Interaction, Message, Question, QuestionResponder
+from bot.store.session import create_engine
 from tests.db.factories import at
 from tests.db.snapshots import table_rows
 from tests.scale.pg import fresh_database

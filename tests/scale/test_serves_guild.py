@@ -3,7 +3,7 @@ a guild not seen yet (or in an outage) is left for a later poll rather than clai
 
 from __future__ import annotations
 
-from bot.core.clock import FakeClock
+from bot.conversation.clock import FakeClock
 from bot.runtime.bot import HearthBot, RuntimeOptions
 from tests.cogs.simworld import RecordingServices
 

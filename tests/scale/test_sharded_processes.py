@@ -14,9 +14,9 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from bot.db.models.digests import Digest
-from bot.db.models.nudges import Nudge
-from bot.db.session import create_engine
+from bot.store.models.digests import Digest
+from bot.store.models.nudges import Nudge
+from bot.store.session import create_engine
 from tests.e2e.fake_discord import FakeDiscord
 from tests.scale.sharded_world import (
     POLL_SECONDS,

@@ -1,0 +1,399 @@
+"""The conversation engine: events in, facts out. Pure, in memory, bounded (a window of recent
+messages per channel, a capped message index, questions aged out after `question_ttl_days`)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.conversation import resolution, text
+from bot.conversation.clock import Clock
+from bot.conversation.events import (
+    AnswerMarked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    QuestionMarked,
+    QuestionResolved,
+    ReactionAdded,
+    ReactionRemoved,
+    ThreadCreated,
+)
+from bot.conversation.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
+from bot.conversation.linking import (
+    ChannelFlow,
+    FlowParams,
+    Msg,
+    NameKeys,
+    Target,
+    active_flows,
+    infer_flow,
+    target_message,
+)
+from bot.conversation.question_roots import run_start
+from bot.conversation.questions import RESOLVE_EMOJI, QuestionState, looks_like_question
+from bot.conversation.resolution import latest_unresolved
+
+
+@dataclass(frozen=True, slots=True)
+class GuildRules:
+    help_channel_ids: frozenset[int] = frozenset()
+    excluded_channel_ids: frozenset[int] = frozenset()
+    snippet_chars: int = 140
+    forum_posts_are_questions: bool = True
+    tracking_enabled: bool = True
+    opted_out_user_ids: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True)
+class _Thread:
+    owner_id: int
+    root_message_id: int | None
+
+
+class Engine:
+    def __init__(self, clock: Clock, rules: Callable[[int], GuildRules] | None = None, *,
+                 params: FlowParams | None = None, question_ttl_days: int = 14, index_size: int = 200_000) -> None:
+        self._clock = clock
+        default_rules = GuildRules()
+        self._rules = rules or (lambda _guild_id: default_rules)
+        self._params = params or FlowParams()
+        self.question_ttl = timedelta(days=question_ttl_days)  # also how far back a restart restores
+        self._index_size = index_size
+        self._flows: dict[int, ChannelFlow] = {}
+        self._index: OrderedDict[int, Msg] = OrderedDict()
+        self._questions: dict[int, QuestionState] = {}
+        self._threads: OrderedDict[int, _Thread] = OrderedDict()
+        self._bots: set[int] = set()
+        self._names = NameKeys()
+        self._count = 0
+
+    # ----------------------------------------------------------------- public API
+    def handle(self, event: Event) -> list[Fact]:
+        if isinstance(event, MessageCreated):
+            return self._on_message(event)
+        if isinstance(event, MessageEdited):
+            return self._on_edit(event)
+        if isinstance(event, MessageDeleted):
+            return self._on_delete(event)
+        if isinstance(event, ReactionAdded):
+            return self._on_reaction(event)
+        if isinstance(event, ReactionRemoved):
+            return resolution.unchecked(self._questions, self._index.get(event.message_id), event)
+        if isinstance(event, ThreadCreated):
+            return self._on_thread(event)
+        if isinstance(event, MemberJoined):
+            if event.is_bot:
+                self._bots.add(event.user_id)
+            return [MemberFact(event.guild_id, event.user_id, event.at, event.is_bot, joined_at=event.at)]
+        if isinstance(event, MemberLeft):
+            return [MemberFact(event.guild_id, event.user_id, event.at, event.user_id in self._bots, left_at=event.at)]
+        if isinstance(event, QuestionMarked):
+            return self._on_question_marked(event)
+        if isinstance(event, AnswerMarked):
+            return self._on_answer_marked(event)
+        if isinstance(event, QuestionResolved):
+            return self._on_resolved(event.question_message_id, event.by_user_id, event)
+        return []
+
+    def finish(self) -> list[Fact]:
+        return []  # nothing is held back between messages, so a replay has nothing to settle
+
+    def restore(self, questions: Iterable[QuestionFact], recent: Iterable[MessageFact] = ()) -> None:
+        for fact in questions:
+            self._questions[fact.message_id] = QuestionState.from_fact(fact)
+        for mf in sorted(recent, key=lambda f: f.created_at):
+            if mf.is_bot:
+                self._bots.add(mf.author_id)
+                continue
+            state = self._questions.get(mf.message_id)
+            msg = Msg(mf.message_id, mf.channel_id, mf.author_id, mf.created_at.timestamp(),
+                      question_id=mf.message_id if state is not None else None, is_question=state is not None,
+                      answered=state is not None and state.status != "open")
+            self._remember(self._flow(mf.channel_id), msg)
+
+    def open_questions(self, guild_id: int) -> list[QuestionFact]:
+        found = [q for q in self._questions.values() if q.guild_id == guild_id and q.status == "open"]
+        return [q.to_fact() for q in sorted(found, key=lambda q: q.asked_at)]
+
+    def question(self, message_id: int) -> QuestionFact | None:
+        state = self._questions.get(message_id)
+        return state.to_fact() if state is not None else None
+
+    # ----------------------------------------------------------------- messages
+    def _on_message(self, ev: MessageCreated) -> list[Fact]:
+        rules = self._rules(ev.guild_id)
+        if not self._tracked(rules, ev.channel_id, ev.parent_channel_id):
+            return []
+        if ev.author_is_bot:
+            self._bots.add(ev.author_id)
+            return [MessageFact(ev.guild_id, ev.channel_id, ev.message_id, ev.author_id, ev.created_at,
+                                ev.parent_channel_id, is_bot=True)]
+        if ev.author_id in rules.opted_out_user_ids:
+            return []
+        self._count += 1
+        if self._count % 5000 == 0:
+            self._prune()
+        flow = self._flow(ev.channel_id)
+        ts = ev.created_at.timestamp()
+        author = ev.author_id
+        targets: list[Target] = []
+        parent_id: int | None = None
+        if ev.reference_message_id is not None:
+            ref = self._index.get(ev.reference_message_id)
+            ref_author = ev.reference_author_id if ev.reference_author_id is not None else (
+                ref.author_id if ref is not None else None)
+            parent_id = ev.reference_message_id
+            if ref_author is not None and ref_author != author and self._counts(ref_author, rules):
+                targets.append(Target(ref_author, ev.reference_message_id, "reply"))
+        mentioned = [m for m in dict.fromkeys(ev.mentions) if m != author and self._counts(m, rules)]
+        thread = self._thread_of(ev)
+        if thread is not None and ev.is_thread_starter and thread.root_message_id not in self._index:
+            thread.root_message_id = ev.message_id  # a thread started from a known message keeps that message
+        if (
+            thread is not None
+            and not ev.is_thread_starter
+            and not targets
+            and all(m == thread.owner_id for m in mentioned)
+            and thread.owner_id != author
+            and self._counts(thread.owner_id, rules)
+        ):
+            root = thread.root_message_id or target_message(flow, thread.owner_id)
+            targets.append(Target(thread.owner_id, root, "thread"))
+            parent_id = parent_id or root
+            mentioned = []
+        for user in mentioned:
+            if all(t.user_id != user for t in targets):
+                mid = target_message(flow, user)
+                targets.append(Target(user, mid, "mention"))
+                if parent_id is None:
+                    parent_id = mid
+
+        help_channel = ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids
+        shaped = looks_like_question(ev.content, help_channel=help_channel)
+        explicit = bool(targets) or text.starts_with_address(ev.content)
+        words = text.content_words(ev.content)
+        if not targets and not explicit:
+            if thread is not None and thread.owner_id == author and thread.root_message_id is not None:
+                parent_id = thread.root_message_id
+            else:
+                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped, words=words)
+                if inferred is not None and self._counts(inferred.user_id, rules):
+                    targets.append(inferred)
+
+        parent = self._index.get(parent_id) if parent_id is not None else None
+        msg = Msg(ev.message_id, ev.channel_id, author, ts, name=self._names.key(ev.author_name),
+                  targets=tuple(t.user_id for t in targets), parent_id=parent_id,
+                  question_id=parent.question_id if parent is not None else None, shaped=shaped, words=words,
+                  explicit=explicit, greeting=text.is_greeting(ev.content),
+                  yes_no=shaped and text.is_yes_no_question(ev.content))
+        if parent is None and thread is not None and thread.root_message_id in self._questions:
+            msg.question_id = thread.root_message_id
+        facts: list[Fact] = []
+        new_question = self._starts_question(ev, rules, msg, shaped, explicit, thread)
+        if new_question is not None:
+            first = msg if new_question.source != "auto" else run_start(self._index, flow, msg, ev.content) or msg
+            if first is not msg:  # the question began with the asker's own earlier line
+                new_question.message_id, new_question.asked_at = first.message_id, self._index_time(first)
+                facts.append(MessageFact(ev.guild_id, ev.channel_id, first.message_id, author, new_question.asked_at,
+                                         ev.parent_channel_id, is_question=True))
+            msg.question_id = first.question_id = first.message_id
+            first.is_question = first.asks = True
+            self._questions[first.message_id] = new_question
+        asked = self._questions.get(msg.question_id) if msg.question_id is not None else None
+        msg.asks = asked is not None and asked.asker_id == author
+        facts.append(MessageFact(ev.guild_id, ev.channel_id, ev.message_id, author, ev.created_at,
+                                 ev.parent_channel_id, is_question=msg.is_question))
+        for t in targets:
+            facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, author, t.user_id,
+                                         t.message_id, t.kind, ev.created_at))
+            if not t.passing:  # a greeting returned or a one-word verdict starts no exchange
+                flow.link(author, t.user_id, ts, ev.message_id, explicit=t.kind != "inferred" or t.named)
+            answered = self._index.get(t.message_id) if t.message_id is not None and not t.passing else None
+            if answered is not None:
+                answered.answered = True
+        if new_question is not None:
+            facts.append(new_question.to_fact())
+        elif msg.question_id is not None and (targets or parent_id is not None):
+            facts.extend(self._progress(msg, ev.content, ev.created_at))
+        if targets and new_question is None:
+            facts += resolution.after_response(flow, self._questions, ev.guild_id, msg, targets, ev.content, ev.created_at)
+        self._remember(flow, msg)
+        return facts
+
+    def _starts_question(self, ev: MessageCreated, rules: GuildRules, msg: Msg, shaped: bool,
+                         explicit: bool, thread: _Thread | None) -> QuestionState | None:
+        source: str | None = None
+        if ev.is_thread_starter and ev.channel_kind == "forum_post" and rules.forum_posts_are_questions:
+            source = "forum"
+        elif ev.is_thread_starter and thread is not None and thread.root_message_id in self._questions:
+            source = None
+        elif shaped and not explicit and not msg.targets:
+            own = self._questions.get(msg.question_id) if msg.question_id is not None else None
+            if own is None or own.asker_id != ev.author_id or own.status != "open":
+                source = "auto"
+        if source is None:
+            return None
+        return QuestionState(
+            guild_id=ev.guild_id, channel_id=ev.channel_id, message_id=ev.message_id,
+            asker_id=ev.author_id, asked_at=ev.created_at,
+            snippet=text.snippet(ev.content, rules.snippet_chars), topics=text.topics(ev.content),
+            parent_channel_id=ev.parent_channel_id, source="forum" if source == "forum" else "auto",
+        )
+
+    def _progress(self, msg: Msg, content: str, when: datetime) -> list[Fact]:
+        """A response inside a question's conversation: answered, or resolved by the asker's thanks."""
+        state = self._questions.get(msg.question_id) if msg.question_id is not None else None
+        if state is None or state.status == "resolved":
+            return []
+        changed = False
+        if msg.author_id != state.asker_id:
+            changed = state.add_response(msg.message_id, msg.author_id, when)
+            qmsg = self._index.get(state.message_id)
+            if qmsg is not None:
+                qmsg.answered = True
+        elif state.status == "answered" and text.is_thanks(content) and (
+            any(t in state.responders for t in msg.targets) or not msg.targets
+        ):
+            changed = state.resolve(msg.author_id, when)  # thanks to a responder, or to nobody in particular
+        return [state.to_fact()] if changed else []
+
+    # ----------------------------------------------------------------- other events
+    def _on_edit(self, ev: MessageEdited) -> list[Fact]:
+        rules = self._rules(ev.guild_id)
+        msg = self._index.get(ev.message_id)
+        if msg is None or not self._tracked(rules, ev.channel_id, None):
+            return []
+        facts: list[Fact] = []
+        flow = self._flow(msg.channel_id)
+        for user in dict.fromkeys(ev.mentions):
+            if user == msg.author_id or user in msg.targets or not self._counts(user, rules):
+                continue
+            msg.targets = (*msg.targets, user)
+            facts.append(InteractionFact(ev.guild_id, msg.channel_id, msg.message_id, msg.author_id, user,
+                                         target_message(flow, user), "mention", ev.edited_at))
+        if (
+            not msg.is_question
+            and not msg.targets
+            and not text.starts_with_address(ev.content)
+            and looks_like_question(ev.content, help_channel=msg.channel_id in rules.help_channel_ids)
+        ):
+            state = QuestionState(ev.guild_id, msg.channel_id, msg.message_id, msg.author_id,
+                                  self._index_time(msg), snippet=text.snippet(ev.content, rules.snippet_chars),
+                                  topics=text.topics(ev.content))
+            self._questions[msg.message_id] = state
+            msg.is_question = True
+            msg.question_id = msg.message_id
+            facts.append(state.to_fact())
+        return facts
+
+    def _on_delete(self, ev: MessageDeleted) -> list[Fact]:
+        msg = self._index.pop(ev.message_id, None)
+        if msg is not None:
+            flow = self._flows.get(msg.channel_id)
+            if flow is not None:
+                flow.remove(ev.message_id)
+        self._questions.pop(ev.message_id, None)
+        return [MessageGone(ev.guild_id, ev.message_id, ev.deleted_at)]
+
+    def _on_reaction(self, ev: ReactionAdded) -> list[Fact]:
+        rules = self._rules(ev.guild_id)
+        if ev.user_is_bot or not self._tracked(rules, ev.channel_id, None):
+            return []
+        msg = self._index.get(ev.message_id)
+        author = ev.message_author_id if ev.message_author_id is not None else (
+            msg.author_id if msg is not None else None)
+        if author is None or not self._counts(ev.user_id, rules):
+            return []
+        facts: list[Fact] = []
+        repeat = msg is not None and ev.user_id in msg.reactors
+        if msg is not None and not repeat:
+            msg.reactors = (*msg.reactors, ev.user_id)
+        if author != ev.user_id and self._counts(author, rules) and not repeat:
+            facts.append(InteractionFact(ev.guild_id, ev.channel_id, ev.message_id, ev.user_id, author,
+                                         ev.message_id, "reaction", ev.at))
+        if ev.emoji in RESOLVE_EMOJI:  # on the question, a response, or an answer nothing linked
+            qid = ev.message_id if ev.message_id in self._questions else (msg.question_id if msg else None)
+            state = self._questions.get(qid) if qid is not None else None
+            if (state is None or state.asker_id != ev.user_id) and msg is not None and author != ev.user_id:
+                state = latest_unresolved(self._flows.get(msg.channel_id), self._questions, ev.user_id, msg)
+            if resolution.checked(state, ev.user_id, ev.message_id, author, ev.at) and state is not None:
+                facts.append(state.to_fact())
+        return facts
+
+    def _on_thread(self, ev: ThreadCreated) -> list[Fact]:
+        root = ev.thread_id if ev.thread_id in self._index or ev.is_forum_post else None
+        self._threads[ev.thread_id] = _Thread(ev.owner_id, root)
+        if len(self._threads) > self._index_size // 10:
+            self._threads.popitem(last=False)
+        return []
+
+    def _on_question_marked(self, ev: QuestionMarked) -> list[Fact]:
+        msg = self._index.get(ev.message_id)
+        if ev.message_id in self._questions:
+            return []
+        asker = ev.author_id if ev.author_id is not None else (msg.author_id if msg is not None else ev.by_user_id)
+        asked = self._index_time(msg) if msg is not None else ev.at
+        state = QuestionState(ev.guild_id, ev.channel_id, ev.message_id, asker, asked, source="manual")
+        self._questions[ev.message_id] = state
+        if msg is not None:
+            msg.is_question = True
+            msg.question_id = ev.message_id
+        return [state.to_fact()]
+
+    def _on_answer_marked(self, ev: AnswerMarked) -> list[Fact]:
+        state = self._questions.get(ev.question_message_id)
+        if state is None:
+            return []
+        state.add_response(ev.answer_message_id, ev.answer_author_id, ev.at)
+        state.resolve(ev.by_user_id, ev.at)
+        return [state.to_fact()]
+
+    def _on_resolved(self, question_id: int, by_user_id: int, ev: QuestionResolved) -> list[Fact]:
+        state = self._questions.get(question_id)
+        if state is None or not state.resolve(by_user_id, ev.at):
+            return []
+        return [state.to_fact()]
+
+    # ----------------------------------------------------------------- helpers
+    def _tracked(self, rules: GuildRules, channel_id: int, parent_id: int | None) -> bool:
+        return rules.tracking_enabled and channel_id not in rules.excluded_channel_ids and (
+            parent_id is None or parent_id not in rules.excluded_channel_ids)
+
+    def _counts(self, user_id: int, rules: GuildRules) -> bool:
+        return user_id not in self._bots and user_id not in rules.opted_out_user_ids
+
+    def _flow(self, channel_id: int) -> ChannelFlow:
+        flow = self._flows.get(channel_id)
+        if flow is None:
+            flow = self._flows[channel_id] = ChannelFlow(self._params)
+        return flow
+
+    def _thread_of(self, ev: MessageCreated) -> _Thread | None:
+        if ev.channel_kind == "text":
+            return None
+        thread = self._threads.get(ev.channel_id)
+        if thread is None and ev.thread_owner_id is not None:
+            root = ev.channel_id if ev.channel_kind == "forum_post" or ev.channel_id in self._index else None
+            thread = self._threads[ev.channel_id] = _Thread(ev.thread_owner_id, root)
+        return thread
+
+    def _remember(self, flow: ChannelFlow, msg: Msg) -> None:
+        flow.add(msg)
+        self._index[msg.message_id] = msg
+        if len(self._index) > self._index_size:
+            self._index.popitem(last=False)
+
+    def _index_time(self, msg: Msg | None) -> datetime:
+        return datetime.fromtimestamp(msg.ts, UTC) if msg is not None else self._clock.now()
+
+    def _prune(self) -> None:
+        now = self._clock.now()
+        cutoff = now - self.question_ttl
+        self._questions = {k: q for k, q in self._questions.items() if q.asked_at >= cutoff}
+        self._flows = active_flows(self._flows, now.timestamp() - self._params.window_seconds)

@@ -1,1 +1,0 @@
-"""Hearth's pure engine: no Discord, SQL or scheduler imports (a test enforces this)."""

@@ -1,1 +1,0 @@
-"""Storage: SQLAlchemy 2 models, repositories and the batched writer."""

@@ -1,0 +1,1 @@
+"""The weekly digest: figures and their definitions, weeks, wording, chart and Markdown; store and service."""

@@ -1,0 +1,1 @@
+"""Members: upserts, opt-out and who counts as staff; store and service."""

@@ -1,0 +1,361 @@
+"""The nudge ladder for open questions: settings, which step is due, and the actions.
+
+A question still open after the response target gets a short reply mentioning a few
+helpers (`nudge`); later it is listed in the help-wanted channel (`listing`); after a day
+the asker is asked whether it is still needed (`check`). Only open questions climb the
+ladder: any answer, resolve or deletion stops it. Each step has a window (from its own
+delay to the next step's), so a step that was missed while the bot was down, or a
+question found by a backfill long after it was asked, is skipped rather than sent late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal, Protocol
+
+from bot.conversation.facts import QuestionFact
+from bot.nudges.helper_choice import ChoiceLimits, HelperProfile, choose_helpers
+
+Step = Literal["nudge", "listing", "check"]
+STEPS: tuple[Step, ...] = ("nudge", "listing", "check")
+
+
+def _as_int(value: Any, default: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        return default
+    return min(max(number, low), high)
+
+
+def _as_bool(value: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"true", "1", "yes", "on"}:
+            return True
+        if lowered in {"false", "0", "no", "off"}:
+            return False
+    return default
+
+
+_LIMITS: dict[str, tuple[int, int]] = {
+    "first_after_minutes": (1, 10080),
+    "helpers_per_nudge": (0, 5),
+    "help_wanted_after_minutes": (1, 20160),
+    "still_needed_after_minutes": (1, 40320),
+    "check_window_hours": (1, 336),
+    "daily_cap": (0, 50),
+    "weekly_cap": (0, 200),
+    "quiet_start_hour": (0, 23),
+    "quiet_end_hour": (0, 23),
+    "min_helper_gap_hours": (0, 168),
+    "relist_every_hours": (1, 720),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeSettings:
+    """Parsed from the `guild_settings.nudges` JSON dict (unknown keys ignored)."""
+
+    enabled: bool = True
+    first_after_minutes: int = 30
+    helpers_per_nudge: int = 2
+    help_wanted_after_minutes: int = 120
+    still_needed_after_minutes: int = 1440
+    check_window_hours: int = 24  # how long after its time the still-needed check may go out
+    daily_cap: int = 2
+    weekly_cap: int = 5
+    quiet_start_hour: int = 22
+    quiet_end_hour: int = 8
+    min_helper_gap_hours: int = 6
+    relist_every_hours: int = 24  # "Still need help" lists a question again at most this often
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, *, response_target_minutes: int = 30) -> NudgeSettings:
+        """Missing keys take defaults; `first_after_minutes` defaults to the response target."""
+        data = data or {}
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "enabled":
+                values["enabled"] = _as_bool(data.get("enabled"), True)
+                continue
+            default = response_target_minutes if f.name == "first_after_minutes" else f.default
+            assert isinstance(default, int)
+            low, high = _LIMITS[f.name]
+            values[f.name] = _as_int(data.get(f.name, default), default, low, high)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def limits(self) -> ChoiceLimits:
+        return ChoiceLimits(
+            helpers_per_nudge=self.helpers_per_nudge,
+            daily_cap=self.daily_cap,
+            weekly_cap=self.weekly_cap,
+            quiet_start_hour=self.quiet_start_hour,
+            quiet_end_hour=self.quiet_end_hour,
+            min_helper_gap_hours=self.min_helper_gap_hours,
+        )
+
+    def step_times(self, asked_at: datetime) -> dict[Step, tuple[datetime, datetime]]:
+        """Each step's window [due, until). Later steps never come before earlier ones."""
+        first = asked_at + timedelta(minutes=self.first_after_minutes)
+        listing = max(first, asked_at + timedelta(minutes=self.help_wanted_after_minutes))
+        check = max(listing, asked_at + timedelta(minutes=self.still_needed_after_minutes))
+        end = check + timedelta(hours=self.check_window_hours)
+        return {"nudge": (first, listing), "listing": (listing, check), "check": (check, end)}
+
+    @property
+    def max_age(self) -> timedelta:
+        """Questions older than this have nothing left to do."""
+        later = max(self.first_after_minutes, self.help_wanted_after_minutes, self.still_needed_after_minutes)
+        return timedelta(minutes=later, hours=self.check_window_hours)
+
+
+def ladder_step_due(
+    question: QuestionFact,
+    sent_steps: Collection[str],
+    now: datetime,
+    settings: NudgeSettings,
+    *,
+    has_help_wanted_channel: bool = True,
+) -> Step | None:
+    """The step to take now for this question, or None.
+
+    Only an open question climbs. The step is the one whose window contains `now`; it is
+    not taken twice, and never after a later step was already taken.
+    """
+    if not settings.enabled or question.status != "open":
+        return None
+    windows = settings.step_times(question.asked_at)
+    for index, step in enumerate(STEPS):
+        start, until = windows[step]
+        if not (start <= now < until):
+            continue
+        if step in sent_steps or any(later in sent_steps for later in STEPS[index + 1 :]):
+            return None
+        if step == "nudge" and settings.helpers_per_nudge == 0:
+            return None
+        if step == "listing" and not has_help_wanted_channel:
+            return None
+        return step
+    return None
+
+
+def next_step_at(
+    question: QuestionFact,
+    sent_steps: Collection[str],
+    now: datetime,
+    settings: NudgeSettings,
+) -> datetime | None:
+    """The earliest time from `now` on at which a step of this question may be due; None if never.
+
+    A step whose window holds `now` and is not taken yet gives `now` (it is due, perhaps only
+    waiting for a helper to be available), so the caller looks again at its next poll.
+    """
+    if not settings.enabled or question.status != "open":
+        return None
+    windows = settings.step_times(question.asked_at)
+    for index, step in enumerate(STEPS):
+        start, until = windows[step]
+        if until <= now or step in sent_steps or any(later in sent_steps for later in STEPS[index + 1 :]):
+            continue
+        return max(start, now)
+    return None
+
+
+class Recordable(Protocol):
+    kind: ClassVar[str]
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def guild_id(self) -> int: ...
+    @property
+    def channel_id(self) -> int: ...
+    @property
+    def question_message_id(self) -> int: ...
+
+
+def action_record(action: Recordable, targets: Iterable[int], **extra: int) -> dict[str, Any]:
+    """The replay record of a posted nudge-family action (ids as strings)."""
+    record: dict[str, Any] = {
+        "at": action.at.isoformat(),
+        "kind": action.kind,
+        "guild_id": str(action.guild_id),
+        "channel_id": str(action.channel_id),
+        "targets": [str(u) for u in targets],
+        "question_message_id": str(action.question_message_id),
+    }
+    record.update({key: str(value) for key, value in extra.items()})
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeAction:
+    """Reply to the question (or in its thread) mentioning the chosen helpers."""
+
+    guild_id: int
+    channel_id: int  # where the question is (a thread's own id inside a thread)
+    question_message_id: int
+    asker_id: int
+    helper_ids: tuple[int, ...]
+    at: datetime
+    snippet: str | None = None
+
+    step: ClassVar[Step] = "nudge"
+    kind: ClassVar[str] = "nudge"
+
+    def to_record(self) -> dict[str, Any]:
+        return action_record(self, self.helper_ids, asker_id=self.asker_id)
+
+
+@dataclass(frozen=True, slots=True)
+class HelpWantedListing:
+    """List the question in the server's help-wanted channel (nobody is pinged)."""
+
+    guild_id: int
+    channel_id: int  # the help-wanted channel
+    question_channel_id: int
+    question_message_id: int
+    asker_id: int
+    asked_at: datetime
+    at: datetime
+    snippet: str | None = None
+    topics: tuple[str, ...] = ()
+
+    step: ClassVar[Step] = "listing"
+    kind: ClassVar[str] = "help_wanted"
+
+    def to_record(self) -> dict[str, Any]:
+        return action_record(
+            self, (), question_channel_id=self.question_channel_id, asker_id=self.asker_id
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StillNeededCheck:
+    """Ask the asker whether the question still needs help, with Solved / Still need help buttons."""
+
+    guild_id: int
+    channel_id: int  # where the question is
+    question_message_id: int
+    asker_id: int
+    at: datetime
+    snippet: str | None = None
+
+    step: ClassVar[Step] = "check"
+    kind: ClassVar[str] = "still_needed"
+
+    def to_record(self) -> dict[str, Any]:
+        return action_record(self, (self.asker_id,))
+
+
+NudgeLadderAction = NudgeAction | HelpWantedListing | StillNeededCheck
+
+
+def build_action(
+    step: Step,
+    question: QuestionFact,
+    now: datetime,
+    *,
+    helper_ids: tuple[int, ...] = (),
+    help_wanted_channel_id: int | None = None,
+) -> NudgeLadderAction | None:
+    """The action for a due step (None when a nudge has nobody to invite or no channel is set)."""
+    if step == "nudge":
+        if not helper_ids:
+            return None
+        return NudgeAction(
+            guild_id=question.guild_id,
+            channel_id=question.channel_id,
+            question_message_id=question.message_id,
+            asker_id=question.asker_id,
+            helper_ids=helper_ids,
+            at=now,
+            snippet=question.snippet,
+        )
+    if step == "listing":
+        if help_wanted_channel_id is None:
+            return None
+        return HelpWantedListing(
+            guild_id=question.guild_id,
+            channel_id=help_wanted_channel_id,
+            question_channel_id=question.channel_id,
+            question_message_id=question.message_id,
+            asker_id=question.asker_id,
+            asked_at=question.asked_at,
+            at=now,
+            snippet=question.snippet,
+            topics=question.topics,
+        )
+    return StillNeededCheck(
+        guild_id=question.guild_id,
+        channel_id=question.channel_id,
+        question_message_id=question.message_id,
+        asker_id=question.asker_id,
+        at=now,
+        snippet=question.snippet,
+    )
+
+
+def view_custom_id(choice: Literal["solved", "open"], question_message_id: int) -> str:
+    """The persistent button id: survives restarts because it carries the question id."""
+    return f"hearth:still:{choice}:{question_message_id}"
+
+
+def parse_view_custom_id(custom_id: str) -> tuple[Literal["solved", "open"], int] | None:
+    parts = custom_id.split(":")
+    if len(parts) != 4 or parts[0] != "hearth" or parts[1] != "still":
+        return None
+    choice = parts[2]
+    if choice not in ("solved", "open") or not parts[3].isdigit():
+        return None
+    return ("solved" if choice == "solved" else "open"), int(parts[3])
+
+
+def plan_actions(
+    questions: Iterable[QuestionFact],
+    sent_steps: Mapping[int, Collection[str]],
+    candidates: Sequence[HelperProfile],
+    history: Mapping[int, Sequence[datetime]],
+    now: datetime,
+    settings: NudgeSettings,
+    *,
+    help_wanted_channel_id: int | None = None,
+) -> list[NudgeLadderAction]:
+    """Every action due now for one guild's questions, oldest question first.
+
+    Helpers chosen for one question count against the caps for the next ones.
+    """
+    running: dict[int, list[datetime]] = {user: list(times) for user, times in history.items()}
+    actions: list[NudgeLadderAction] = []
+    for question in sorted(questions, key=lambda q: (q.asked_at, q.message_id)):
+        step = ladder_step_due(
+            question,
+            sent_steps.get(question.message_id, ()),
+            now,
+            settings,
+            has_help_wanted_channel=help_wanted_channel_id is not None,
+        )
+        if step is None:
+            continue
+        helper_ids: tuple[int, ...] = ()
+        if step == "nudge":
+            helper_ids = tuple(choose_helpers(question, candidates, running, now, settings.limits))
+            for user_id in helper_ids:
+                running.setdefault(user_id, []).append(now)
+        action = build_action(
+            step, question, now, helper_ids=helper_ids, help_wanted_channel_id=help_wanted_channel_id
+        )
+        if action is not None:
+            actions.append(action)
+    return actions

@@ -1,0 +1,395 @@
+"""Storage for helper nudges: helpers, claimed ladder steps, and the data helper choice needs.
+
+Plain async functions over an `AsyncSession`; they return core dataclasses or small
+frozen rows, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.conversation.facts import QuestionFact
+from bot.nudges.ladder import NudgeAction, NudgeLadderAction
+from bot.nudges.relist import CLOSED_STEP, RELIST_PREFIX
+from bot.questions.store import question_fact
+from bot.store.models.core import GuildSettings, Question, QuestionResponder
+from bot.store.models.nudges import Helper, Nudge, NudgeTarget
+
+
+@dataclass(frozen=True, slots=True)
+class HelperRow:
+    guild_id: int
+    user_id: int
+    topics: tuple[str, ...]
+    timezone: str | None
+    active_start_hour: int | None
+    active_end_hour: int | None
+    paused_until: datetime | None
+    joined_at: datetime
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GuildNudgeConfig:
+    """What the ladder needs from `guild_settings` (defaults when the guild has no row)."""
+
+    guild_id: int
+    timezone: str = "UTC"
+    response_target_minutes: int = 30
+    help_wanted_channel_id: int | None = None
+    nudges: dict[str, Any] | None = None
+
+
+def _helper_row(h: Helper) -> HelperRow:
+    return HelperRow(
+        guild_id=h.guild_id,
+        user_id=h.user_id,
+        topics=tuple(h.topics or ()),
+        timezone=h.timezone,
+        active_start_hour=h.active_start_hour,
+        active_end_hour=h.active_end_hour,
+        paused_until=h.paused_until,
+        joined_at=h.joined_at,
+        active=h.active,
+    )
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+async def get_helper(session: AsyncSession, guild_id: int, user_id: int) -> HelperRow | None:
+    h = await session.get(Helper, (guild_id, user_id))
+    return None if h is None else _helper_row(h)
+
+
+async def upsert_helper(
+    session: AsyncSession, guild_id: int, user_id: int, *, now: datetime, **changes: Any
+) -> HelperRow:
+    """Create or update a helper row; `changes` are column values (topics, timezone, active, ...)."""
+    h = await session.get(Helper, (guild_id, user_id))
+    if h is None:
+        h = Helper(guild_id=guild_id, user_id=user_id, joined_at=now, topics=[], active=True)
+        session.add(h)
+    for key, value in changes.items():
+        if not hasattr(Helper, key) or key in {"guild_id", "user_id"}:
+            raise ValueError(f"unknown helper field {key!r}")
+        setattr(h, key, value)
+    await session.flush()
+    return _helper_row(h)
+
+
+async def guild_config(session: AsyncSession, guild_id: int) -> GuildNudgeConfig:
+    return (await guild_configs(session, [guild_id]))[guild_id]
+
+
+async def guild_configs(session: AsyncSession, guild_ids: Iterable[int]) -> dict[int, GuildNudgeConfig]:
+    ids = list(guild_ids)
+    configs = {gid: GuildNudgeConfig(guild_id=gid) for gid in ids}
+    if not ids:
+        return configs
+    rows = await session.execute(select(GuildSettings).where(GuildSettings.guild_id.in_(ids)))
+    for gs in rows.scalars():
+        configs[gs.guild_id] = GuildNudgeConfig(
+            guild_id=gs.guild_id,
+            timezone=gs.timezone or "UTC",
+            response_target_minutes=gs.response_target_minutes or 30,
+            help_wanted_channel_id=gs.help_wanted_channel_id,
+            nudges=dict(gs.nudges or {}),
+        )
+    return configs
+
+
+async def save_nudge_settings(session: AsyncSession, guild_id: int, values: dict[str, Any]) -> None:
+    """Store the guild's `nudges` JSON dict (creating the settings row with defaults if needed)."""
+    gs = await session.get(GuildSettings, guild_id)
+    if gs is None:
+        gs = GuildSettings(guild_id=guild_id)
+        session.add(gs)
+    gs.nudges = dict(values)
+    await session.flush()
+
+
+# --- the ladder -----------------------------------------------------------------
+
+
+async def guilds_with_open_questions(session: AsyncSession, since: datetime) -> list[int]:
+    stmt = (
+        select(Question.guild_id)
+        .where(Question.status == "open", Question.asked_at >= since)
+        .group_by(Question.guild_id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def open_questions_between(
+    session: AsyncSession, guild_id: int, start: datetime, end: datetime
+) -> list[QuestionFact]:
+    """Open questions of a guild asked in [start, end], with their responders."""
+    stmt = select(Question).where(
+        Question.guild_id == guild_id,
+        Question.status == "open",
+        Question.asked_at >= start,
+        Question.asked_at <= end,
+    )
+    questions = list((await session.execute(stmt)).scalars())
+    if not questions:
+        return []
+    responders: dict[int, list[int]] = defaultdict(list)
+    ids = [q.message_id for q in questions]
+    rows = await session.execute(
+        select(QuestionResponder.question_id, QuestionResponder.user_id).where(
+            QuestionResponder.question_id.in_(ids)
+        )
+    )
+    for qid, uid in rows.all():
+        responders[qid].append(uid)
+    return [question_fact(q, responders[q.message_id]) for q in questions]
+
+
+async def sent_steps(session: AsyncSession, question_ids: Iterable[int]) -> dict[int, set[str]]:
+    ids = list(question_ids)
+    steps: dict[int, set[str]] = defaultdict(set)
+    if ids:
+        rows = await session.execute(
+            select(Nudge.question_message_id, Nudge.step).where(Nudge.question_message_id.in_(ids))
+        )
+        for qid, step in rows.all():
+            steps[qid].add(step)
+    return dict(steps)
+
+
+async def nudge_history(session: AsyncSession, guild_id: int, since: datetime) -> dict[int, list[datetime]]:
+    """When each helper of the guild was nudged since `since` (claimed time)."""
+    stmt = (
+        select(NudgeTarget.user_id, Nudge.created_at)
+        .join(Nudge, Nudge.id == NudgeTarget.nudge_id)
+        .where(NudgeTarget.guild_id == guild_id, Nudge.created_at >= since)
+    )
+    history: dict[int, list[datetime]] = defaultdict(list)
+    for uid, at in (await session.execute(stmt)).all():
+        history[uid].append(at)
+    return dict(history)
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime) -> bool:
+    """Record the step before it is posted. False when it was already claimed (by anyone)."""
+    helper_ids = action.helper_ids if isinstance(action, NudgeAction) else ()
+    return await claim_step(
+        session,
+        guild_id=action.guild_id,
+        question_message_id=action.question_message_id,
+        step=action.step,
+        channel_id=action.channel_id,
+        now=now,
+        helper_ids=helper_ids,
+    )
+
+
+async def claim_step(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    question_message_id: int,
+    step: str,
+    channel_id: int | None,
+    now: datetime,
+    helper_ids: Iterable[int] = (),
+) -> bool:
+    """Insert the (question, step) row and its targets; False when the row already exists."""
+    insert = _insert_for(session)
+    stmt = (
+        insert(Nudge)
+        .values(
+            guild_id=guild_id,
+            question_message_id=question_message_id,
+            step=step,
+            channel_id=channel_id,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["question_message_id", "step"])
+        .returning(Nudge.id)
+    )
+    nudge_id = (await session.execute(stmt)).scalar_one_or_none()
+    if nudge_id is None:
+        return False
+    targets = [{"nudge_id": nudge_id, "user_id": uid, "guild_id": guild_id} for uid in helper_ids]
+    if targets:
+        await session.execute(insert(NudgeTarget), targets)
+    return True
+
+
+async def mark_sent(
+    session: AsyncSession, question_message_id: int, step: str, posted_message_id: int | None, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(Nudge)
+        .where(Nudge.question_message_id == question_message_id, Nudge.step == step)
+        .values(sent_at=now, posted_message_id=posted_message_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def release(session: AsyncSession, question_message_id: int, step: str) -> None:
+    """Forget a claim whose post failed for a passing reason, so a later poll retries it."""
+    nudge = (
+        await session.execute(
+            select(Nudge).where(Nudge.question_message_id == question_message_id, Nudge.step == step)
+        )
+    ).scalar_one_or_none()
+    if nudge is not None and nudge.sent_at is None:
+        await session.delete(nudge)
+        await session.flush()
+
+
+async def nudge_stats(
+    session: AsyncSession, guild_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(nudges sent in [start, end), of which a nudged helper later answered the question). A nudge is
+    the ladder's invitation or a "Still need help" re-listing that invited helpers."""
+    answered_by_target = exists().where(
+        QuestionResponder.question_id == Nudge.question_message_id,
+        QuestionResponder.user_id == NudgeTarget.user_id,
+    )
+    invitee = aliased(NudgeTarget)
+    invited = exists().where(invitee.nudge_id == Nudge.id)
+    window = and_(
+        Nudge.guild_id == guild_id,
+        or_(Nudge.step == "nudge", and_(Nudge.step.like(f"{RELIST_PREFIX}%"), invited)),
+        Nudge.sent_at.is_not(None),
+        Nudge.sent_at >= start,
+        Nudge.sent_at < end,
+    )
+    sent = (await session.execute(select(func.count()).select_from(Nudge).where(window))).scalar_one()
+    answered = (
+        await session.execute(
+            select(func.count(func.distinct(Nudge.id)))
+            .select_from(Nudge)
+            .join(NudgeTarget, NudgeTarget.nudge_id == Nudge.id)
+            .where(window, (NudgeTarget.answered.is_(True)) | answered_by_target)
+        )
+    ).scalar_one()
+    return int(sent), int(answered)
+
+
+async def refresh_answered(session: AsyncSession, guild_id: int, since: datetime) -> int:
+    """Set `answered` on targets of recent nudges who have since answered; returns how many."""
+    pairs = (
+        await session.execute(
+            select(NudgeTarget.nudge_id, NudgeTarget.user_id)
+            .join(Nudge, Nudge.id == NudgeTarget.nudge_id)
+            .join(
+                QuestionResponder,
+                and_(
+                    QuestionResponder.question_id == Nudge.question_message_id,
+                    QuestionResponder.user_id == NudgeTarget.user_id,
+                ),
+            )
+            .where(Nudge.guild_id == guild_id, Nudge.created_at >= since, NudgeTarget.answered.is_(False))
+        )
+    ).all()
+    for nudge_id, user_id in pairs:
+        await session.execute(
+            update(NudgeTarget)
+            .where(NudgeTarget.nudge_id == nudge_id, NudgeTarget.user_id == user_id)
+            .values(answered=True)
+        )
+    return len(pairs)
+
+
+# --- re-listing and closing listings ----------------------------------------------
+
+
+async def relist_history(session: AsyncSession, question_message_id: int) -> tuple[list[datetime], set[int]]:
+    """(claim times of the question's re-listings, every helper ever invited to it)."""
+    times = list(
+        (
+            await session.execute(
+                select(Nudge.created_at).where(
+                    Nudge.question_message_id == question_message_id, Nudge.step.like(f"{RELIST_PREFIX}%")
+                )
+            )
+        ).scalars()
+    )
+    invited = set(
+        (
+            await session.execute(
+                select(NudgeTarget.user_id)
+                .join(Nudge, Nudge.id == NudgeTarget.nudge_id)
+                .where(Nudge.question_message_id == question_message_id)
+            )
+        ).scalars()
+    )
+    return times, invited
+
+
+@dataclass(frozen=True, slots=True)
+class PostedListing:
+    guild_id: int
+    question_message_id: int
+    channel_id: int  # where the listing is
+    message_id: int  # the listing message
+    question_channel_id: int  # 0 when the question was deleted
+    status: str  # the question's status now, or "removed"
+
+
+async def posted_listings(session: AsyncSession, question_message_id: int) -> list[tuple[int, int]]:
+    """(channel id, message id) of every help-wanted post of the question, oldest first."""
+    rows = await session.execute(
+        select(Nudge.channel_id, Nudge.posted_message_id)
+        .where(
+            Nudge.question_message_id == question_message_id,
+            Nudge.posted_message_id.is_not(None),
+            Nudge.channel_id.is_not(None),
+            (Nudge.step == "listing") | Nudge.step.like(f"{RELIST_PREFIX}%"),
+        )
+        .order_by(Nudge.id)
+    )
+    return [(int(c or 0), int(m or 0)) for c, m in rows.all()]
+
+
+async def listings_to_close(session: AsyncSession, since: datetime, limit: int = 200) -> list[PostedListing]:
+    """Posted listings (claimed since `since`) of questions no longer open (or deleted: status
+    "removed") whose listings were not yet marked closed."""
+    closed = aliased(Nudge)
+    already = exists().where(
+        closed.question_message_id == Nudge.question_message_id, closed.step == CLOSED_STEP
+    )
+    stmt = (
+        select(
+            Nudge.guild_id,
+            Nudge.question_message_id,
+            Nudge.channel_id,
+            Nudge.posted_message_id,
+            Question.channel_id,
+            Question.status,
+        )
+        .outerjoin(Question, Question.message_id == Nudge.question_message_id)
+        .where(
+            Nudge.created_at >= since,
+            Nudge.posted_message_id.is_not(None),
+            Nudge.channel_id.is_not(None),
+            (Nudge.step == "listing") | Nudge.step.like(f"{RELIST_PREFIX}%"),
+            (Question.status != "open") | Question.message_id.is_(None),
+            ~already,
+        )
+        .order_by(Nudge.question_message_id, Nudge.id)
+        .limit(limit)
+    )
+    return [
+        PostedListing(int(g), int(q), int(c or 0), int(m or 0), int(qc or 0), str(status or "removed"))
+        for g, q, c, m, qc, status in (await session.execute(stmt)).all()
+    ]

@@ -1,0 +1,1 @@
+"""Settings: the process config (TOML and environment) and each server's settings, with one set of defaults and one door for changes."""

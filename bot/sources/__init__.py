@@ -1,0 +1,1 @@
+"""Where events come from: the Discord gateway, history backfill, DiscordChatExporter exports and their replay, and the analysis report."""

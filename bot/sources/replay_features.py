@@ -1,0 +1,256 @@
+"""The features as the replay's scheduler sees them: claim what is due, record it as posted.
+
+One adapter serves every feature: ask what is due, claim each action as before a real post,
+mark it sent (nothing is posted) and record it. Each feature also has a small model, built
+from the facts the replay produced and the actions its polls took, of the instants at which
+a poll may find something; the replay skips the other polls. A model errs only towards
+polling: it may say "maybe" when the poll finds nothing, never "no" when it would find
+something. It covers what the replay itself does (the questions it replays, the actions its
+polls claimed) and reads each server's settings once: for a database holding scheduled work
+from before the replay, or settings changed during it, run the replay with `skip_idle=False`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation.facts import Fact, MessageGone, QuestionFact
+from bot.digest import store as digest_repo
+from bot.digest.week_digest import DigestAction
+from bot.digest.weeks import last_due_week
+from bot.intros import store as intro_repo
+from bot.intros.rounds import IntroAction, IntroDue, IntroFollowUp, round_due
+from bot.intros.service import IntroService
+from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, next_step_at
+from bot.nudges.service import NudgeService
+from bot.services import Services
+
+
+class Recordable(Protocol):
+    def to_record(self) -> dict[str, Any]: ...
+
+
+A = TypeVar("A", bound=Recordable)
+A_contra = TypeVar("A_contra", contravariant=True)
+
+
+class IdleModel(Protocol[A_contra]):
+    """When a feature's poll may find something to do."""
+
+    async def may_be_due(self, now: datetime) -> bool: ...
+
+    def observe(self, facts: Sequence[Fact]) -> None: ...
+
+    async def polled(self, now: datetime, taken: Sequence[A_contra]) -> None: ...
+
+
+@dataclass
+class ClaimSource(Generic[A]):
+    """Claim what is due, mark it sent, record it (a `bot.sources.replay.Source`)."""
+
+    every: timedelta
+    due: Callable[[datetime], Awaitable[Sequence[A]]]
+    claim: Callable[[A, datetime], Awaitable[A | None]]  # the claimed action, None if taken already
+    mark_sent: Callable[[A], Awaitable[None]]
+    model: IdleModel[A]
+
+    async def take(self, now: datetime) -> list[dict[str, Any]]:
+        taken: list[A] = []
+        for action in await self.due(now):
+            claimed = await self.claim(action, now)
+            if claimed is not None:
+                await self.mark_sent(claimed)
+                taken.append(claimed)
+        await self.model.polled(now, taken)
+        return [action.to_record() for action in taken]
+
+    async def __call__(self, now: datetime) -> list[dict[str, Any]]:
+        return await self.take(now)
+
+    async def may_be_due(self, now: datetime) -> bool:
+        return await self.model.may_be_due(now)
+
+    def observe(self, facts: Sequence[Fact]) -> None:
+        self.model.observe(facts)
+
+
+# --- nudges: a step of an open question reaches its window -------------------------------
+
+
+class NudgeModel:
+    """A poll may find something when a step of a replayed open question is in its window
+    and not taken yet (`next_step_at`); a nudge step waiting for a helper is polled on.
+
+    The earliest such instant is kept until a question changes or a poll takes a step: as
+    time passes with nothing else changing, no question's next step comes any earlier."""
+
+    def __init__(self, nudges: NudgeService) -> None:
+        self._nudges = nudges
+        self._open: dict[int, QuestionFact] = {}
+        self._taken: dict[int, set[str]] = {}
+        self._settings: dict[int, NudgeSettings] = {}
+        self._next: datetime | None = None
+        self._known = False  # `_next` holds for the questions and steps as they are
+
+    def observe(self, facts: Sequence[Fact]) -> None:
+        for fact in facts:
+            if isinstance(fact, QuestionFact):
+                if fact.status == "open":
+                    self._open[fact.message_id] = fact
+                else:
+                    self._open.pop(fact.message_id, None)
+                self._known = False
+            elif isinstance(fact, MessageGone) and self._open.pop(fact.message_id, None) is not None:
+                self._known = False
+
+    async def may_be_due(self, now: datetime) -> bool:
+        if not self._known or (self._next is not None and self._next <= now):
+            self._next = await self._next_step(now)
+            self._known = True
+        return self._next is not None and self._next <= now
+
+    async def _next_step(self, now: datetime) -> datetime | None:
+        """The earliest instant from `now` on at which a step of an open question may be due."""
+        earliest: datetime | None = None
+        for question in list(self._open.values()):
+            settings = self._settings.get(question.guild_id)
+            if settings is None:
+                settings = self._settings[question.guild_id] = await self._nudges.settings(question.guild_id)
+            at = next_step_at(question, self._taken.get(question.message_id, ()), now, settings)
+            if at is None:  # nothing left to do for it, ever (or until it changes)
+                if question.asked_at < now - settings.max_age:
+                    del self._open[question.message_id]
+                    self._taken.pop(question.message_id, None)
+                continue
+            if earliest is None or at < earliest:
+                earliest = at
+        return earliest
+
+    async def polled(self, now: datetime, taken: Sequence[NudgeLadderAction]) -> None:
+        for action in taken:
+            self._taken.setdefault(action.question_message_id, set()).add(action.step)
+        self._known = False
+
+
+def nudge_source(services: Services, every: timedelta = timedelta(minutes=15)) -> ClaimSource[NudgeLadderAction]:
+    nudges = services.nudges
+    assert nudges is not None
+
+    async def claim(action: NudgeLadderAction, now: datetime) -> NudgeLadderAction | None:
+        return action if await nudges.claim(action, now) else None
+
+    async def mark_sent(action: NudgeLadderAction) -> None:
+        await nudges.mark_sent(action, None)
+
+    return ClaimSource(every, nudges.due, claim, mark_sent, NudgeModel(nudges))
+
+
+# --- introductions: a round's time, a follow-up's, an ignored introduction's --------------
+
+
+class IntroModel:
+    """A poll may find something when a server's round is due and was not polled for yet, or
+    `follow_up_days` after an introduction (its follow-up) or after a follow-up (it may be
+    closed as ignored, which the next round reads)."""
+
+    def __init__(self, intros: IntroService, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._intros = intros
+        self._sessionmaker = sessionmaker
+        self._configs: list[intro_repo.GuildIntroConfig] | None = None
+        self._rounds_polled: set[tuple[int, str]] = set()
+        self._wakes: list[datetime] = []
+        self._follow_up: dict[int, timedelta] = {}
+
+    def observe(self, facts: Sequence[Fact]) -> None:
+        return None
+
+    async def _load(self) -> list[intro_repo.GuildIntroConfig]:
+        async with self._sessionmaker() as session:
+            self._configs = await intro_repo.guild_configs(session)
+        return self._configs
+
+    async def may_be_due(self, now: datetime) -> bool:
+        configs = self._configs if self._configs is not None else await self._load()
+        if any(at <= now for at in self._wakes):
+            return True
+        for cfg in configs:
+            key = round_due(now, cfg.timezone, cfg.settings)
+            if key is not None and (cfg.guild_id, key) not in self._rounds_polled:
+                return True
+        return False
+
+    async def polled(self, now: datetime, taken: Sequence[IntroDue]) -> None:
+        for cfg in await self._load():  # a round due at this poll was run (or found done) by it
+            key = round_due(now, cfg.timezone, cfg.settings)
+            if key is not None:
+                self._rounds_polled.add((cfg.guild_id, key))
+        self._wakes = [at for at in self._wakes if at > now]
+        for action in taken:
+            if isinstance(action, IntroAction | IntroFollowUp):
+                self._wakes.append(action.at + await self._follow_up_after(action.guild_id))
+
+    async def _follow_up_after(self, guild_id: int) -> timedelta:
+        if guild_id not in self._follow_up:
+            cfg = await self._intros.get_settings(guild_id)
+            self._follow_up[guild_id] = timedelta(days=cfg.settings.follow_up_days)
+        return self._follow_up[guild_id]
+
+
+def intro_source(services: Services, every: timedelta = timedelta(hours=1)) -> ClaimSource[IntroDue]:
+    intros = services.intros
+    assert intros is not None
+
+    async def claim(action: IntroDue, now: datetime) -> IntroDue | None:
+        return action if await intros.claim(action) else None
+
+    async def mark_sent(action: IntroDue) -> None:
+        await intros.mark_sent(action, None)
+
+    return ClaimSource(every, intros.due, claim, mark_sent, IntroModel(intros, services.sessionmaker))
+
+
+# --- digests: a new week's digest time ------------------------------------------------------
+
+
+class DigestModel:
+    """A poll may find something when a server's newest due week is one no poll has seen."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._configs: list[digest_repo.GuildDigestConfig] | None = None
+        self._week_polled: dict[int, str] = {}
+
+    def observe(self, facts: Sequence[Fact]) -> None:
+        return None
+
+    async def _load(self) -> list[digest_repo.GuildDigestConfig]:
+        async with self._sessionmaker() as session:
+            self._configs = [c for c in await digest_repo.guild_configs(session) if c.settings.enabled]
+        return self._configs
+
+    async def may_be_due(self, now: datetime) -> bool:
+        configs = self._configs if self._configs is not None else await self._load()
+        return any(
+            self._week_polled.get(c.guild_id) != last_due_week(now, c.timezone, c.settings) for c in configs
+        )
+
+    async def polled(self, now: datetime, taken: Sequence[DigestAction]) -> None:
+        # a week seen due by a poll was posted by it, or could not be (claimed already, or
+        # before the server's first message; the replay's messages come in time order)
+        for cfg in await self._load():
+            self._week_polled[cfg.guild_id] = last_due_week(now, cfg.timezone, cfg.settings)
+
+
+def digest_source(services: Services, every: timedelta = timedelta(hours=1)) -> ClaimSource[DigestAction]:
+    digests = services.digests
+    assert digests is not None
+
+    async def mark_sent(action: DigestAction) -> None:
+        await digests.mark_sent(action, None)
+
+    return ClaimSource(every, digests.due, digests.claim, mark_sent, DigestModel(services.sessionmaker))
