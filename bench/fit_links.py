@@ -28,8 +28,8 @@ from bot.conversation import flow_model as conv_model
 from bot.conversation import linking as inference
 from bot.conversation.clock import FakeClock
 from bot.conversation.engine import Engine
+from bot.conversation.flow import ChannelFlow, FlowParams, Msg
 from bot.conversation.flow_model import FEATURES, LinkModel, Observation
-from bot.conversation.linking import ChannelFlow, FlowParams, Msg
 
 START = LinkModel(
     weights=tuple({"log_gap": -1.0, "cand_addressed_author": 2.0, "partners": 2.0, "author_recent": -1.0,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.conversation import resolution, text
+from bot.conversation import text
 from bot.conversation.clock import Clock
 from bot.conversation.events import (
     AnswerMarked,
@@ -25,19 +25,18 @@ from bot.conversation.events import (
     ThreadCreated,
 )
 from bot.conversation.facts import Fact, InteractionFact, MemberFact, MessageFact, MessageGone, QuestionFact
-from bot.conversation.linking import (
-    ChannelFlow,
-    FlowParams,
-    Msg,
-    NameKeys,
-    Target,
-    active_flows,
-    infer_flow,
-    target_message,
+from bot.conversation.flow import ChannelFlow, FlowParams, Msg, Target, active_flows
+from bot.conversation.linking import NameKeys, infer_flow, target_message
+from bot.conversation.questions import (
+    RESOLVE_EMOJI,
+    QuestionState,
+    after_response,
+    checked,
+    latest_unresolved,
+    looks_like_question,
+    run_start,
+    unchecked,
 )
-from bot.conversation.question_roots import run_start
-from bot.conversation.questions import RESOLVE_EMOJI, QuestionState, looks_like_question
-from bot.conversation.resolution import latest_unresolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +83,7 @@ class Engine:
         if isinstance(event, ReactionAdded):
             return self._on_reaction(event)
         if isinstance(event, ReactionRemoved):
-            return resolution.unchecked(self._questions, self._index.get(event.message_id), event)
+            return unchecked(self._questions, self._index.get(event.message_id), event)
         if isinstance(event, ThreadCreated):
             return self._on_thread(event)
         if isinstance(event, MemberJoined):
@@ -222,7 +221,7 @@ class Engine:
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
         if targets and new_question is None:
-            facts += resolution.after_response(flow, self._questions, ev.guild_id, msg, targets, ev.content, ev.created_at)
+            facts += after_response(flow, self._questions, ev.guild_id, msg, targets, ev.content, ev.created_at)
         self._remember(flow, msg)
         return facts
 
@@ -322,7 +321,7 @@ class Engine:
             state = self._questions.get(qid) if qid is not None else None
             if (state is None or state.asker_id != ev.user_id) and msg is not None and author != ev.user_id:
                 state = latest_unresolved(self._flows.get(msg.channel_id), self._questions, ev.user_id, msg)
-            if resolution.checked(state, ev.user_id, ev.message_id, author, ev.at) and state is not None:
+            if checked(state, ev.user_id, ev.message_id, author, ev.at) and state is not None:
                 facts.append(state.to_fact())
         return facts
 

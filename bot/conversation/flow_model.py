@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.conversation.linking import ChannelFlow, Msg
+    from bot.conversation.flow import ChannelFlow, Msg
 
 CANDIDATE_FEATURES: tuple[str, ...] = (
     "log_gap",  # log(1 + seconds since the candidate's latest message / 10)

@@ -18,9 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation.clock import Clock
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.intros import outcomes_store as outcomes
 from bot.intros import store as repo
-from bot.intros.outcomes_store import IntroductionRow
 from bot.intros.rounds import (
     FREQUENCIES,
     RESPONSES,
@@ -38,7 +36,7 @@ from bot.intros.rounds import (
     scheduled_at,
     zone,
 )
-from bot.intros.store import GuildIntroConfig, IntroMemberRow
+from bot.intros.store import GuildIntroConfig, IntroductionRow, IntroMemberRow
 
 OwnsGuild = Callable[[int], bool]
 MAX_PAUSE_WEEKS = 52
@@ -95,7 +93,7 @@ class IntroService:
         async with self._sessionmaker() as session:
             member = await repo.get_member(session, guild_id, user_id)
             interests = await repo.member_interests(session, guild_id, user_id)
-            latest = await outcomes.latest_for_member(session, guild_id, user_id)
+            latest = await repo.latest_for_member(session, guild_id, user_id)
             cfg = await repo.guild_config(session, guild_id)
         return IntroStatus(member, interests, latest, self.next_round_at(cfg, self._clock.now()))
 
@@ -203,7 +201,7 @@ class IntroService:
         """Claim the follow-ups that are due, in one transaction per server, and say for each
         whether the members have talked since (then it is `interacted`) or should be asked."""
         async with self._sessionmaker() as session:
-            pending = await outcomes.follow_up_candidates(session, now - timedelta(days=1))
+            pending = await repo.follow_up_candidates(session, now - timedelta(days=1))
         by_guild: dict[int, list[tuple[int, datetime]]] = {}
         for intro_id, guild_id, created_at in pending:
             if owns_guild is None or owns_guild(guild_id):
@@ -215,10 +213,10 @@ class IntroService:
             if not due:
                 continue
             async with self._sessionmaker() as session, session.begin():
-                claimed = await outcomes.claim_follow_ups(session, due, now)
-                rows = await outcomes.introductions(session, claimed)
-                talked = await outcomes.interacted(session, [r.id for r in rows if r.outcome == "pending"])
-                await outcomes.close_as_interacted(session, guild_id, sorted(talked), now)
+                claimed = await repo.claim_follow_ups(session, due, now)
+                rows = await repo.introductions(session, claimed)
+                talked = await repo.interacted(session, [r.id for r in rows if r.outcome == "pending"])
+                await repo.close_as_interacted(session, guild_id, sorted(talked), now)
             for row in rows:
                 outcome = "interacted" if row.id in talked else as_outcome(row.outcome)
                 out.append(IntroFollowUp(now, guild_id, row.thread_id, row.id, row.members, outcome))
@@ -227,7 +225,7 @@ class IntroService:
     async def expire(self, now: datetime, owns_guild: OwnsGuild | None = None) -> int:
         """Introductions nobody answered `follow_up_days` after the follow-up become `ignored`."""
         async with self._sessionmaker() as session:
-            stale = await outcomes.expirable(session, now - timedelta(days=1))
+            stale = await repo.expirable(session, now - timedelta(days=1))
         by_guild: dict[int, list[tuple[int, datetime]]] = {}
         for intro_id, guild_id, followed_up_at in stale:
             if owns_guild is None or owns_guild(guild_id):
@@ -238,13 +236,13 @@ class IntroService:
             due = [i for i, at in items if now - at >= timedelta(days=days)]
             if due:
                 async with self._sessionmaker() as session, session.begin():
-                    closed += await outcomes.close_ignored(session, due, now)
+                    closed += await repo.close_ignored(session, due, now)
         return closed
 
     async def mark_delivered(self, intro_id: int, channel_id: int | None, thread_id: int | None) -> None:
         """The introduction was posted: in `thread_id` (a private thread of `channel_id`) or by DM."""
         async with self._sessionmaker() as session, session.begin():
-            await outcomes.mark_sent(session, intro_id, channel_id, thread_id, self._clock.now())
+            await repo.mark_sent(session, intro_id, channel_id, thread_id, self._clock.now())
 
     async def claim(self, action: IntroDue) -> bool:
         """Actions from `due()` were claimed there (the round row, the follow-up stamp), so a
@@ -271,24 +269,24 @@ class IntroService:
 
     async def get_introduction(self, intro_id: int) -> IntroductionRow | None:
         async with self._sessionmaker() as session:
-            return await outcomes.get_introduction(session, intro_id)
+            return await repo.get_introduction(session, intro_id)
 
     async def record_response(self, intro_id: int, user_id: int, response: str) -> Outcome:
         """A member pressed We talked / Not yet / Skip; returns the introduction's outcome."""
         if response not in RESPONSES:
             raise InvalidInput("Unknown answer.")
         async with self._sessionmaker() as session, session.begin():
-            intro = await outcomes.get_introduction(session, intro_id)
+            intro = await repo.get_introduction(session, intro_id)
             if intro is None:
                 raise NotFound("That introduction no longer exists.")
-            if not await outcomes.record_response(session, intro_id, user_id, response):
+            if not await repo.record_response(session, intro_id, user_id, response):
                 raise NotAllowed("Only the members of this introduction can answer.")
             responses = dict(intro.responses)
             responses[user_id] = response
             outcome = outcome_from_responses(responses.values())
             if intro.outcome == "interacted":
                 return "interacted"
-            await outcomes.set_outcome(
+            await repo.set_outcome(
                 session, intro_id, outcome, self._clock.now() if outcome != "pending" else None
             )
         return outcome
@@ -299,7 +297,7 @@ class IntroService:
     ) -> tuple[int, int]:
         """(made, took) for the digest: introductions created in [start, end) and those that led
         to a conversation (`talked` or `interacted`)."""
-        return await outcomes.intro_stats(session, guild_id, start, end)
+        return await repo.intro_stats(session, guild_id, start, end)
 
 
 __all__ = ["IntroService", "IntroStatus"]

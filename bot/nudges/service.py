@@ -19,10 +19,10 @@ from bot.conversation.clock import Clock
 from bot.conversation.facts import QuestionFact
 from bot.errors import InvalidInput
 from bot.nudges import store as repo
-from bot.nudges.candidates_store import helper_profiles
 from bot.nudges.helper_choice import HelperProfile
 from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
 from bot.nudges.relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
+from bot.nudges.store import helper_profiles
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from bot.conversation import text
+from bot.conversation.flow import shipped_link_model
 from bot.conversation.flow_model import FEATURES, LinkModel, Observation, candidates, choose
-from bot.conversation.linking import shipped_link_model
 from tests.core.conv_helpers import CHANNEL, Chat
 
 ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4

@@ -2,7 +2,7 @@
 link scorer reads it as a response to someone else."""
 
 from bot.conversation.engine import Engine
-from bot.conversation.linking import FlowParams
+from bot.conversation.flow import FlowParams
 from tests.core.conv_helpers import Chat
 
 ALICE, BOB, CAROL = 1, 2, 3
