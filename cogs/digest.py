@@ -23,7 +23,7 @@ from bot.digest.week_digest import DigestAction, WeekDigest
 from bot.errors import InvalidInput
 from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.checks import moderator_only
-from cogs.common.context import guild_id_of, require_service
+from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import FIELD_LIMIT, base_embed, key_value_embed, no_mentions
 
 if TYPE_CHECKING:
@@ -56,10 +56,10 @@ def digest_embeds(digest: WeekDigest, names: dict[int, str] | None = None) -> li
 
 
 def settings_embed(service_config: Any) -> discord.Embed:
-    s = service_config.settings
+    s = service_config.digest_settings
     values = {
         "Enabled": "yes" if s.enabled else "no",
-        "Channel": channel_mention(service_config.channel_id) if service_config.channel_id else "not set",
+        "Channel": channel_mention(service_config.digest_channel_id) if service_config.digest_channel_id else "not set",
         "Posted": f"{WEEKDAYS[s.weekday]}s at {s.hour:02d}:00 ({service_config.timezone})",
         "Top helpers shown": str(s.top_helpers),
         "Quiet week below": f"{s.quiet_threshold} interactions",
@@ -73,9 +73,9 @@ def settings_embed(service_config: Any) -> discord.Embed:
 class DigestCog(commands.Cog):
     digest = app_commands.Group(name="digest", description="The weekly community digest", guild_only=True)
 
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, service: DigestService) -> None:
         self.bot = bot
-        self.service: DigestService = require_service(bot, "digests")
+        self.service = service
 
     async def cog_load(self) -> None:
         ensure_error_handler(self.bot.tree)
@@ -126,17 +126,17 @@ class DigestCog(commands.Cog):
     async def send_now(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = guild_id_of(interaction)
         config = await self.service.config(guild_id)
-        if config.channel_id is None:
+        if config.digest_channel_id is None:
             raise InvalidInput("Set a digest channel first: `/digest settings channel:#channel`.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         action, first = await self.service.send_now(guild_id, self.bot.clock.now())
         message = await self.deliver(action)
         if message is None:
-            text = f"I could not post in {channel_mention(config.channel_id)}: check my permissions there."
+            text = f"I could not post in {channel_mention(config.digest_channel_id)}: check my permissions there."
         elif first:
-            text = f"Posted the digest of {action.week_key} in {channel_mention(config.channel_id)}."
+            text = f"Posted the digest of {action.week_key} in {channel_mention(config.digest_channel_id)}."
         else:
-            text = f"Posted the digest of {action.week_key} again in {channel_mention(config.channel_id)}."
+            text = f"Posted the digest of {action.week_key} again in {channel_mention(config.digest_channel_id)}."
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=no_mentions())
 
     @digest.command(
@@ -214,4 +214,4 @@ class DigestCog(commands.Cog):
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(DigestCog(bot))
+    await bot.add_cog(DigestCog(bot, needed(bot.services.digests, "digests")))

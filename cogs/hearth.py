@@ -15,7 +15,7 @@ from bot.errors import InvalidInput
 from bot.runtime.command_errors import ensure_error_handler
 from bot.settings.service import SettingsChange, SettingsService, timezone_choices
 from cogs.common.checks import moderator_only
-from cogs.common.context import guild_id_of, require_service
+from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import no_mentions, settings_embed
 from cogs.members import STAFF_ROLES_CHANGED
 
@@ -49,9 +49,9 @@ def check_bot_can_post(interaction: discord.Interaction[Any], channel_id: int, w
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set up and check Hearth (moderators)"):
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, settings: SettingsService) -> None:
         self.bot = bot
-        self.settings: SettingsService = require_service(bot, "settings")
+        self.settings = settings
         self._tasks: set[asyncio.Task[Any]] = set()
         super().__init__()
 
@@ -148,7 +148,7 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
         current = await self.settings.get(guild_id)
         embed = settings_embed(current)
         embed.title = "Hearth status"
-        questions = getattr(self.bot.services, "questions", None)
+        questions = self.bot.services.questions
         if questions is not None:
             page = await questions.open_page(guild_id, 0)
             embed.add_field(name="Open questions", value=str(page.total), inline=True)
@@ -158,7 +158,7 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
             value="on" if content_on else "off: questions are found only by structure (see the README)",
             inline=True,
         )
-        backfill = getattr(self.bot.services, "backfill", None)
+        backfill = self.bot.services.backfill
         if backfill is not None:
             embed.add_field(
                 name="Backfill", value="running" if backfill.is_running(guild_id) else "idle", inline=True
@@ -174,7 +174,7 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
             raise InvalidInput("This command only works in a server.")
         if not 1 <= days <= 365:
             raise InvalidInput(f"`days` must be between 1 and 365; {days} is out of range.")
-        service = getattr(self.bot.services, "backfill", None)
+        service = self.bot.services.backfill
         if service is None:
             raise InvalidInput("Backfill is not available in this deployment.")
         if service.is_running(guild.id):
@@ -221,4 +221,4 @@ class HearthCog(commands.GroupCog, group_name="hearth", group_description="Set u
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(HearthCog(bot))
+    await bot.add_cog(HearthCog(bot, needed(bot.services.settings, "settings")))

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.conversation.safety import escape_markdown, neutralize_mentions
 from bot.interests.service import MAX_INTEREST_CHARS, InterestService
 from bot.runtime.command_errors import ensure_error_handler
-from cogs.common.context import guild_id_of, require_service
+from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import base_embed, no_mentions
 
 if TYPE_CHECKING:
@@ -34,9 +34,9 @@ async def _confirm(interaction: discord.Interaction[Any], text: str) -> None:
 
 @app_commands.guild_only()
 class InterestsCog(commands.GroupCog, group_name="interests", group_description="Your interests in this server"):
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, interests: InterestService) -> None:
         self.bot = bot
-        self.interests: InterestService = require_service(bot, "interests")
+        self.interests = interests
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -83,4 +83,4 @@ class InterestsCog(commands.GroupCog, group_name="interests", group_description=
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(InterestsCog(bot))
+    await bot.add_cog(InterestsCog(bot, needed(bot.services.interests, "interests")))

@@ -28,7 +28,7 @@ from bot.intros.rounds import IntroAction, IntroDue, IntroFollowUp, IntroRemoved
 from bot.intros.service import IntroService, IntroStatus
 from bot.runtime.command_errors import send_ephemeral
 from cogs.common.checks import moderator_only
-from cogs.common.context import guild_id_of, require_service
+from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import base_embed, key_value_embed, no_mentions, only_users, relative_time
 
 if TYPE_CHECKING:
@@ -158,9 +158,9 @@ class IntroCog(commands.Cog):
         name="intros", description="Meet members who share your interests", guild_only=True
     )
 
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, service: IntroService) -> None:
         self.bot = bot
-        self.service: IntroService = require_service(bot, "intros")
+        self.service = service
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(IntroButton)
@@ -265,7 +265,7 @@ class IntroCog(commands.Cog):
                 intro_channel_id=channel.id if channel is not None else None,
                 enabled=enabled,
             )
-        s = cfg.settings
+        s = cfg.intro_settings
         values = {
             "Enabled": "yes" if s.enabled else "no",
             "When": f"{DAYS[s.weekday]} {s.hour:02d}:00 ({cfg.timezone})",
@@ -387,4 +387,4 @@ class IntroCog(commands.Cog):
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(IntroCog(bot))
+    await bot.add_cog(IntroCog(bot, needed(bot.services.intros, "intros")))

@@ -111,7 +111,7 @@ class Listeners(commands.Cog):
         await self._refresh_rules(guild)
         if not self.bot.settings.backfill_on_join:
             return
-        backfill = getattr(self.bot.services, "backfill", None)
+        backfill = self.bot.services.backfill
         if backfill is None:
             return
         task = asyncio.create_task(self._backfill_new_guild(guild))

@@ -20,7 +20,7 @@ from bot.nudges.relist import Relist, RelistRefused
 from bot.nudges.service import NudgeService, PostedListing
 from bot.runtime.command_errors import ensure_error_handler, send_ephemeral
 from cogs.common.checks import has_moderator_permission, moderator_only
-from cogs.common.context import given_options, guild_id_of, require_service
+from cogs.common.context import given_options, guild_id_of, needed
 from cogs.common.embeds import no_mentions, only_users, relative_time
 from cogs.common.nudge_render import (
     check_text,
@@ -102,9 +102,9 @@ class NudgeCog(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, service: NudgeService) -> None:
         self.bot = bot
-        self.service: NudgeService = require_service(bot, "nudges")
+        self.service = service
 
     async def cog_load(self) -> None:
         ensure_error_handler(self.bot.tree)
@@ -238,7 +238,7 @@ class NudgeCog(commands.Cog):
     ) -> None:
         guild_id = guild_id_of(interaction)
         moderator = has_moderator_permission(interaction)
-        questions = require_service(self.bot, "questions")
+        questions = needed(self.bot.services.questions, "questions")
         question = await questions.get(guild_id, question_id)
         if question.asker_id != interaction.user.id and not moderator:
             raise InvalidInput("Only the member who asked (or a moderator) can answer this.")
@@ -378,7 +378,7 @@ def attach_to_hearth(bot: HearthBot) -> bool:
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(NudgeCog(bot))
+    await bot.add_cog(NudgeCog(bot, needed(bot.services.nudges, "nudges")))
     if not attach_to_hearth(bot):
         log.info("no /hearth group loaded: nudge settings stay at /nudges")
 

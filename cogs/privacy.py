@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.conversation.safety import truncate
 from bot.privacy.service import PrivacyService
 from bot.runtime.command_errors import ensure_error_handler, send_ephemeral
-from cogs.common.context import guild_id_of, require_service
+from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import FIELD_LIMIT, base_embed, no_mentions
 
 if TYPE_CHECKING:
@@ -88,14 +88,14 @@ class ConfirmDelete(discord.ui.View):
 
 @app_commands.guild_only()
 class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="See, export or delete your data"):
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, privacy: PrivacyService) -> None:
         self.bot = bot
-        self.privacy: PrivacyService = require_service(bot, "privacy")
+        self.privacy = privacy
         super().__init__()
 
     async def cog_load(self) -> None:
         ensure_error_handler(self.bot.tree)
-        pipeline = getattr(self.bot.services, "pipeline", None)
+        pipeline = self.bot.services.pipeline
         if not self.privacy.has_pipeline and pipeline is not None:
             self.privacy.use_pipeline(pipeline)
 
@@ -149,4 +149,4 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="See
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(PrivacyCog(bot))
+    await bot.add_cog(PrivacyCog(bot, needed(bot.services.privacy, "privacy")))

@@ -13,7 +13,7 @@ from bot.errors import InvalidInput
 from bot.questions.service import QuestionService, parse_message_ref
 from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.checks import has_moderator_permission
-from cogs.common.context import guild_id_of, require_service
+from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import no_mentions, open_questions_embed
 from cogs.common.paginator import Paginator
 
@@ -83,9 +83,9 @@ class OpenQuestionsView(Paginator):
 
 @app_commands.guild_only()
 class QuestionsCog(commands.GroupCog, group_name="questions", group_description="Questions waiting for an answer"):
-    def __init__(self, bot: HearthBot) -> None:
+    def __init__(self, bot: HearthBot, questions: QuestionService) -> None:
         self.bot = bot
-        self.questions: QuestionService = require_service(bot, "questions")
+        self.questions = questions
         super().__init__()
         self.mark_answer_menu = app_commands.ContextMenu(name="Mark as answer", callback=self.mark_answer)
         self.track_menu = app_commands.ContextMenu(name="Track as question", callback=self.track_question)
@@ -203,4 +203,4 @@ class QuestionsCog(commands.GroupCog, group_name="questions", group_description=
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(QuestionsCog(bot))
+    await bot.add_cog(QuestionsCog(bot, needed(bot.services.questions, "questions")))

@@ -1,6 +1,6 @@
 """Questions: which messages are questions, where a question starts (often a line or two before
 the question mark), the open → answered → resolved state of each, and how signals outside its
-linked conversation (thanks, a ✅, "nvm") settle it."""
+linked conversation (thanks, a ✅ and its removal) settle it."""
 
 from __future__ import annotations
 

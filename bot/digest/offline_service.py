@@ -16,6 +16,7 @@ from bot.digest.chart import render_chart
 from bot.digest.markdown import render_markdown
 from bot.digest.service import DigestService
 from bot.digest.week_digest import WeekDigest, last_complete_week, week_bounds, week_key_of
+from bot.settings import store as settings_repo
 from bot.store.session import make_sessionmaker
 
 
@@ -39,7 +40,7 @@ async def awrite_offline_digest(
             if not guilds:
                 raise ValueError("the database holds no messages to build a digest from")
             guild_id = guilds[0]
-        cfg = await repo.guild_config(session, guild_id)
+        cfg = await settings_repo.get_settings(session, guild_id)
         span = await repo.activity_span(session, guild_id)
     if week_key is None:
         if span is None:

@@ -40,6 +40,9 @@ from bot.digest.week_digest import (
     week_windows,
 )
 from bot.errors import InvalidInput
+from bot.settings import store as settings_repo
+from bot.settings.guild import ServerSettings
+from bot.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +77,11 @@ class DigestService:
         intro_stats: StatsFn | None = _intro_stats,
         nudge_stats: StatsFn | None = _nudge_stats,
         staff_source: StaffSource | None = None,
+        settings: SettingsService | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
+        self._settings = settings or SettingsService(sessionmaker, clock)
         self._intro_stats = intro_stats
         self._nudge_stats = nudge_stats
         self._staff_source = staff_source
@@ -87,23 +92,27 @@ class DigestService:
 
     # ---- settings ----------------------------------------------------------------------
 
-    async def config(self, guild_id: int) -> repo.GuildDigestConfig:
-        async with self._sessionmaker() as session:
-            return await repo.guild_config(session, guild_id)
+    async def config(self, guild_id: int) -> ServerSettings:
+        return await self._settings.get(guild_id)
+
+    async def scheduled_settings(self) -> list[ServerSettings]:
+        """Servers whose digest is on and has a channel to go to."""
+        return [s for s in await self._settings.with_digest_channel() if s.digest_settings.enabled]
 
     async def update_settings(
         self, guild_id: int, *, channel_id: int | None = None, **changes: object
-    ) -> repo.GuildDigestConfig:
+    ) -> ServerSettings:
         """Change some digest settings; values are validated by `DigestSettings.from_json`."""
-        async with self._sessionmaker.begin() as session:
-            current = await repo.guild_config(session, guild_id)
-            merged = {**current.settings.to_json(), **{k: v for k, v in changes.items() if v is not None}}
-            parsed = DigestSettings.from_json(merged)
-            rejected = [k for k, v in changes.items() if v is not None and parsed.to_json().get(k) != v]
-            if rejected:
-                raise InvalidInput(f"Invalid digest setting(s): {', '.join(sorted(rejected))}.")
-            await repo.save_settings(session, guild_id, parsed, channel_id)
-        return await self.config(guild_id)
+        current = await self._settings.get(guild_id)
+        merged = {**current.digest_settings.to_json(), **{k: v for k, v in changes.items() if v is not None}}
+        parsed = DigestSettings.from_json(merged)
+        rejected = [k for k, v in changes.items() if v is not None and parsed.to_json().get(k) != v]
+        if rejected:
+            raise InvalidInput(f"Invalid digest setting(s): {', '.join(sorted(rejected))}.")
+        values: dict[str, object] = {"digest": parsed.to_json()}
+        if channel_id is not None:
+            values["digest_channel_id"] = channel_id
+        return await self._settings.store(guild_id, **values)
 
     # ---- building ----------------------------------------------------------------------
 
@@ -113,7 +122,7 @@ class DigestService:
         """Compute the digest of `week_key` ("2025-W03") for one server."""
         parse_week_key(week_key)
         async with self._sessionmaker() as session:
-            cfg = await repo.guild_config(session, guild_id)
+            cfg = await self._settings.read(session, guild_id)
         windows = week_windows(week_key, cfg.timezone, INPUT_WEEKS)
         until = min(windows[0].end, as_of) if as_of is not None else windows[0].end
         await self.refresh_pairs(guild_id, until)
@@ -159,7 +168,7 @@ class DigestService:
                 first_end,
                 groups,
                 who.opted_out_ids,
-                cfg.settings.top_helpers,
+                cfg.digest_settings.top_helpers,
             )
             ties = await week_pairs.tie_edges(session, sql.TIE_EDGES_LIMIT)
             open_questions = await sql.open_questions(session, guild_id, windows[0].start, first_end, groups)
@@ -181,7 +190,7 @@ class DigestService:
             open_questions=open_questions,
             opted_out_ids=who.opted_out_ids,
             response_target_minutes=cfg.response_target_minutes,
-            settings=cfg.settings,
+            settings=cfg.digest_settings,
             partial=partial,
         )
         return await asyncio.to_thread(compute_week, inputs)
@@ -268,10 +277,8 @@ class DigestService:
         async with self._sessionmaker() as session:
             configs = [
                 c
-                for c in await repo.guild_configs(session)
-                if c.settings.enabled
-                and c.channel_id is not None
-                and (owns_guild is None or owns_guild(c.guild_id))
+                for c in await settings_repo.with_digest_channel(session, self._settings.defaults)
+                if c.digest_settings.enabled and (owns_guild is None or owns_guild(c.guild_id))
             ]
             first_seen = await repo.first_activity(session, [c.guild_id for c in configs])
             # Only weeks with something to report: a new server (or a replay) gets no digest of
@@ -280,9 +287,9 @@ class DigestService:
                 c
                 for c in configs
                 if c.guild_id in first_seen
-                and week_bounds(last_due_week(now, c.timezone, c.settings), c.timezone)[1] > first_seen[c.guild_id]
+                and week_bounds(last_due_week(now, c.timezone, c.digest_settings), c.timezone)[1] > first_seen[c.guild_id]
             ]
-            wanted = {c.guild_id: last_due_week(now, c.timezone, c.settings) for c in configs}
+            wanted = {c.guild_id: last_due_week(now, c.timezone, c.digest_settings) for c in configs}
             claimed = await repo.claimed_guilds(session, set(wanted.items()))
         for cfg in configs:  # keeps the first-contact table current, a poll's worth at a time
             await self.refresh_pairs(cfg.guild_id, now)
@@ -291,8 +298,8 @@ class DigestService:
             key = wanted[cfg.guild_id]
             if (cfg.guild_id, key) in claimed:
                 continue
-            late = now - post_time(key, cfg.timezone, cfg.settings) > LATE_AFTER
-            actions.append(await self._action(cfg.guild_id, key, cfg.channel_id, now, late))
+            late = now - post_time(key, cfg.timezone, cfg.digest_settings) > LATE_AFTER
+            actions.append(await self._action(cfg.guild_id, key, cfg.digest_channel_id, now, late))
         return actions
 
     async def _action(
@@ -349,8 +356,8 @@ class DigestService:
         """The newest due week's digest to post at once; True when this claimed it (first post)."""
         now = now or self._clock.now()
         cfg = await self.config(guild_id)
-        key = last_due_week(now, cfg.timezone, cfg.settings)
-        action = await self._action(guild_id, key, cfg.channel_id, now, late=False)
+        key = last_due_week(now, cfg.timezone, cfg.digest_settings)
+        action = await self._action(guild_id, key, cfg.digest_channel_id, now, late=False)
         claimed = await self.claim(action, now)
         return (claimed or action), claimed is not None
 

@@ -16,21 +16,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.digest.week_digest import DigestSettings, WeekCounts
+from bot.digest.week_digest import WeekCounts
 from bot.store.base import UTCDateTime
-from bot.store.models.core import GuildSettings, Member, Message
+from bot.store.models.core import Member, Message
 from bot.store.models.digests import Digest, DigestWeekCounts
 
 _IN_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class GuildDigestConfig:
-    guild_id: int
-    timezone: str
-    channel_id: int | None
-    response_target_minutes: int
-    settings: DigestSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,48 +64,6 @@ def _row(d: Digest) -> DigestRow:
 
 
 # ---- configuration ---------------------------------------------------------------------
-
-
-def _config(row: Any) -> GuildDigestConfig:
-    gid, tz, channel, target, raw = row
-    return GuildDigestConfig(gid, tz or "UTC", channel, int(target or 30), DigestSettings.from_json(raw))
-
-
-_CONFIG_COLUMNS = (
-    GuildSettings.guild_id,
-    GuildSettings.timezone,
-    GuildSettings.digest_channel_id,
-    GuildSettings.response_target_minutes,
-    GuildSettings.digest,
-)
-
-
-async def guild_configs(session: AsyncSession) -> list[GuildDigestConfig]:
-    """Every server with a digest channel set (enabled or not: the caller filters)."""
-    rows = await session.execute(select(*_CONFIG_COLUMNS).where(GuildSettings.digest_channel_id.is_not(None)))
-    return [_config(r) for r in rows]
-
-
-async def guild_config(session: AsyncSession, guild_id: int) -> GuildDigestConfig:
-    row = (await session.execute(select(*_CONFIG_COLUMNS).where(GuildSettings.guild_id == guild_id))).first()
-    if row is None:
-        return GuildDigestConfig(guild_id, "UTC", None, 30, DigestSettings())
-    return _config(row)
-
-
-async def save_settings(
-    session: AsyncSession, guild_id: int, settings: DigestSettings, channel_id: int | None
-) -> None:
-    """Store the digest settings (and channel when given), creating the settings row if needed."""
-    row = await session.get(GuildSettings, guild_id)
-    if row is None:
-        row = GuildSettings(
-            guild_id=guild_id, help_channel_ids=[], excluded_channel_ids=[], staff_role_ids=[]
-        )
-        session.add(row)
-    row.digest = settings.to_json()
-    if channel_id is not None:
-        row.digest_channel_id = channel_id
 
 
 # ---- the exactly-once guard ------------------------------------------------------------
@@ -227,19 +176,15 @@ async def guilds_with_data(session: AsyncSession) -> list[int]:
 
 __all__ = [
     "DigestRow",
-    "GuildDigestConfig",
     "People",
     "activity_span",
     "cached_weeks",
     "claim",
     "claimed_guilds",
     "get",
-    "guild_config",
-    "guild_configs",
     "guilds_with_data",
     "mark_sent",
     "people",
-    "save_settings",
     "store_weeks",
 ]
 

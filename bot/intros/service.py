@@ -36,7 +36,9 @@ from bot.intros.rounds import (
     scheduled_at,
     zone,
 )
-from bot.intros.store import GuildIntroConfig, IntroductionRow, IntroMemberRow
+from bot.intros.store import IntroductionRow, IntroMemberRow
+from bot.settings.guild import ServerSettings
+from bot.settings.service import SettingsService
 
 OwnsGuild = Callable[[int], bool]
 MAX_PAUSE_WEEKS = 52
@@ -56,7 +58,14 @@ def _seed(guild_id: int, key: str) -> int:
 
 
 class IntroService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        settings: SettingsService | None = None,
+    ) -> None:
+        self._settings = settings or SettingsService(sessionmaker, clock)
         self._sessionmaker = sessionmaker
         self._clock = clock
 
@@ -94,21 +103,29 @@ class IntroService:
             member = await repo.get_member(session, guild_id, user_id)
             interests = await repo.member_interests(session, guild_id, user_id)
             latest = await repo.latest_for_member(session, guild_id, user_id)
-            cfg = await repo.guild_config(session, guild_id)
+            cfg = await self._settings.read(session, guild_id)
         return IntroStatus(member, interests, latest, self.next_round_at(cfg, self._clock.now()))
 
     @staticmethod
-    def next_round_at(cfg: GuildIntroConfig, now: datetime) -> datetime | None:
-        if not cfg.settings.enabled:
+    def next_round_at(cfg: ServerSettings, now: datetime) -> datetime | None:
+        if not cfg.intro_settings.enabled:
             return None
-        at = scheduled_at(now, cfg.timezone, cfg.settings)
-        return at if at > now else scheduled_at(now + timedelta(weeks=1), cfg.timezone, cfg.settings)
+        at = scheduled_at(now, cfg.timezone, cfg.intro_settings)
+        return at if at > now else scheduled_at(now + timedelta(weeks=1), cfg.timezone, cfg.intro_settings)
 
     # ---- settings -----------------------------------------------------------------------
 
-    async def get_settings(self, guild_id: int) -> GuildIntroConfig:
+    async def pool_settings(self) -> list[ServerSettings]:
+        """The settings of every server with at least one active member in the pool."""
         async with self._sessionmaker() as session:
-            return await repo.guild_config(session, guild_id)
+            return await self._pool_settings(session)
+
+    async def _pool_settings(self, session: AsyncSession) -> list[ServerSettings]:
+        found = await self._settings.read_many(session, await repo.pool_guilds(session))
+        return [found[gid] for gid in sorted(found)]
+
+    async def get_settings(self, guild_id: int) -> ServerSettings:
+        return await self._settings.get(guild_id)
 
     async def update_settings(
         self,
@@ -119,26 +136,24 @@ class IntroService:
         group_size: int | None = None,
         intro_channel_id: int | None = None,
         enabled: bool | None = None,
-    ) -> GuildIntroConfig:
+    ) -> ServerSettings:
         if weekday is not None and not 0 <= weekday <= 6:
             raise InvalidInput("Day must be 0 (Monday) to 6 (Sunday).")
         if hour is not None and not 0 <= hour <= 23:
             raise InvalidInput("Hour must be 0 to 23, in the server's time zone.")
         if group_size is not None and group_size not in (2, 3):
             raise InvalidInput("Group size must be 2 or 3.")
-        async with self._sessionmaker() as session, session.begin():
-            cfg = await repo.guild_config(session, guild_id)
-            s = cfg.settings
-            new = replace(
-                s,
-                weekday=s.weekday if weekday is None else weekday,
-                hour=s.hour if hour is None else hour,
-                group_size=s.group_size if group_size is None else group_size,
-                enabled=s.enabled if enabled is None else enabled,
-            )
-            channel = cfg.intro_channel_id if intro_channel_id is None else intro_channel_id
-            await repo.save_guild_settings(session, guild_id, new, channel)
-        return GuildIntroConfig(guild_id, cfg.timezone, channel, new)
+        cfg = await self._settings.get(guild_id)
+        s = cfg.intro_settings
+        new = replace(
+            s,
+            weekday=s.weekday if weekday is None else weekday,
+            hour=s.hour if hour is None else hour,
+            group_size=s.group_size if group_size is None else group_size,
+            enabled=s.enabled if enabled is None else enabled,
+        )
+        channel = cfg.intro_channel_id if intro_channel_id is None else intro_channel_id
+        return await self._settings.store(guild_id, intros=new.to_json(), intro_channel_id=channel)
 
     # ---- scheduled work -----------------------------------------------------------------
 
@@ -146,12 +161,12 @@ class IntroService:
         """Everything to post now: rounds that are due (claimed here) and follow-ups (claimed)."""
         await self.expire(now, owns_guild)  # first, so a round sees who ignored the last ones
         async with self._sessionmaker() as session:
-            configs = await repo.guild_configs(session)
+            configs = await self._pool_settings(session)
         actions: list[IntroDue] = []
         for cfg in configs:
             if owns_guild is not None and not owns_guild(cfg.guild_id):
                 continue
-            key = round_due(now, cfg.timezone, cfg.settings)
+            key = round_due(now, cfg.timezone, cfg.intro_settings)
             if key is None:
                 continue
             async with self._sessionmaker() as session:
@@ -164,20 +179,20 @@ class IntroService:
     async def run_round(self, guild_id: int, now: datetime, *, manual: bool = True) -> list[IntroDue]:
         """Run a round now (the moderator's run-now, or the scheduled one when `manual` is False)."""
         async with self._sessionmaker() as session:
-            cfg = await repo.guild_config(session, guild_id)
+            cfg = await self._settings.read(session, guild_id)
         key = f"m{now:%Y%m%dT%H%M%S}" if manual else round_key(now, cfg.timezone)
         return await self._run(cfg, now, key)
 
-    async def _run(self, cfg: GuildIntroConfig, now: datetime, key: str) -> list[IntroDue]:
+    async def _run(self, cfg: ServerSettings, now: datetime, key: str) -> list[IntroDue]:
         async with self._sessionmaker() as session, session.begin():
             round_id = await repo.claim_round(session, cfg.guild_id, key, now)
             if round_id is None:
                 return []
             candidates = await repo.load_candidates(session, cfg.guild_id, now, cfg.timezone)
-            window = timedelta(weeks=cfg.settings.repeat_window_weeks)
+            window = timedelta(weeks=cfg.intro_settings.repeat_window_weeks)
             history = await repo.recent_pairs(session, cfg.guild_id, now - window)
             connected = await repo.connected_pairs(session, cfg.guild_id)
-            args = (candidates, history, connected, now, cfg.settings, _seed(cfg.guild_id, key))
+            args = (candidates, history, connected, now, cfg.intro_settings, _seed(cfg.guild_id, key))
             if len(candidates) > THREADED_MATCH_POOL:
                 result = await asyncio.to_thread(match_round, *args)
             else:
@@ -208,7 +223,7 @@ class IntroService:
                 by_guild.setdefault(guild_id, []).append((intro_id, created_at))
         out: list[IntroFollowUp] = []
         for guild_id, items in by_guild.items():
-            days = (await self.get_settings(guild_id)).settings.follow_up_days
+            days = (await self.get_settings(guild_id)).intro_settings.follow_up_days
             due = [i for i, created_at in items if now - created_at >= timedelta(days=days)]
             if not due:
                 continue
@@ -232,7 +247,7 @@ class IntroService:
                 by_guild.setdefault(guild_id, []).append((intro_id, followed_up_at))
         closed = 0
         for guild_id, items in by_guild.items():
-            days = (await self.get_settings(guild_id)).settings.follow_up_days
+            days = (await self.get_settings(guild_id)).intro_settings.follow_up_days
             due = [i for i, at in items if now - at >= timedelta(days=days)]
             if due:
                 async with self._sessionmaker() as session, session.begin():

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.intros.matching import Pair, pair_key
-from bot.intros.rounds import Candidate, IntroSettings, as_frequency, took, tz_offset_hours
-from bot.store.models.core import GuildSettings, Interaction, Interest, Member, Message
+from bot.intros.rounds import Candidate, as_frequency, took, tz_offset_hours
+from bot.store.models.core import Interaction, Interest, Member, Message
 from bot.store.models.intros import Introduction, IntroductionMember, IntroMember, IntroRound
 
 
@@ -34,14 +34,6 @@ class IntroMemberRow:
     ignored_count: int
     joined_at: datetime
     last_intro_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class GuildIntroConfig:
-    guild_id: int
-    timezone: str
-    intro_channel_id: int | None
-    settings: IntroSettings
 
 
 def _member_row(m: IntroMember) -> IntroMemberRow:
@@ -132,53 +124,12 @@ async def count_active(session: AsyncSession, guild_id: int) -> int:
 # ---- rounds -----------------------------------------------------------------------------
 
 
-async def guild_configs(
-    session: AsyncSession, guild_ids: Iterable[int] | None = None
-) -> list[GuildIntroConfig]:
-    """Servers with at least one active member in the pool, with their settings."""
-    active = select(IntroMember.guild_id).where(IntroMember.active.is_(True)).distinct()
+async def pool_guilds(session: AsyncSession, guild_ids: Iterable[int] | None = None) -> list[int]:
+    """Servers with at least one active member in the pool."""
+    stmt = select(IntroMember.guild_id).where(IntroMember.active.is_(True)).distinct()
     if guild_ids is not None:
-        active = active.where(IntroMember.guild_id.in_(list(guild_ids)))
-    pool = active.subquery()
-    stmt = (
-        select(pool.c.guild_id, GuildSettings.timezone, GuildSettings.intro_channel_id, GuildSettings.intros)
-        .outerjoin(GuildSettings, GuildSettings.guild_id == pool.c.guild_id)
-        .order_by(pool.c.guild_id)
-    )
-    rows = (await session.execute(stmt)).all()
-    return [
-        GuildIntroConfig(gid, tz or "UTC", channel, IntroSettings.from_json(raw))
-        for gid, tz, channel, raw in rows
-    ]
-
-
-async def guild_config(session: AsyncSession, guild_id: int) -> GuildIntroConfig:
-    row = await session.get(GuildSettings, guild_id)
-    if row is None:
-        return GuildIntroConfig(guild_id, "UTC", None, IntroSettings())
-    return GuildIntroConfig(
-        guild_id, row.timezone or "UTC", row.intro_channel_id, IntroSettings.from_json(row.intros)
-    )
-
-
-async def save_guild_settings(
-    session: AsyncSession, guild_id: int, settings: IntroSettings, intro_channel_id: int | None
-) -> None:
-    """Store the server's intro settings (creating its settings row with defaults if needed)."""
-    row = await session.get(GuildSettings, guild_id)
-    if row is None:
-        row = GuildSettings(
-            guild_id=guild_id,
-            help_channel_ids=[],
-            excluded_channel_ids=[],
-            staff_role_ids=[],
-            nudges={},
-            digest={},
-        )
-        session.add(row)
-    row.intros = settings.to_json()
-    row.intro_channel_id = intro_channel_id
-    await session.flush()
+        stmt = stmt.where(IntroMember.guild_id.in_(list(guild_ids)))
+    return sorted((await session.execute(stmt)).scalars())
 
 
 async def claim_round(session: AsyncSession, guild_id: int, round_key: str, now: datetime) -> int | None:
@@ -596,7 +547,6 @@ async def intro_stats(
 
 
 __all__ = [
-    "GuildIntroConfig",
     "IntroMemberRow",
     "IntroductionRow",
     "claim_follow_ups",
@@ -609,8 +559,6 @@ __all__ = [
     "follow_up_candidates",
     "get_introduction",
     "get_member",
-    "guild_config",
-    "guild_configs",
     "interacted",
     "intro_stats",
     "introductions",
@@ -618,11 +566,11 @@ __all__ = [
     "load_candidates",
     "mark_sent",
     "member_interests",
+    "pool_guilds",
     "recent_pairs",
     "record_introductions",
     "record_response",
     "round_keys",
-    "save_guild_settings",
     "set_active",
     "set_outcome",
     "set_paused",

@@ -23,6 +23,8 @@ from bot.nudges.helper_choice import HelperProfile
 from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
 from bot.nudges.relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
 from bot.nudges.store import helper_profiles
+from bot.settings.guild import ServerSettings
+from bot.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +77,20 @@ class NudgeService:
         clock: Clock,
         *,
         assume_opt_in: bool = False,
+        settings: SettingsService | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self.assume_opt_in = assume_opt_in
+        self._settings = settings or SettingsService(sessionmaker, clock)
         # guild id -> before this time no step of any known open question can be due, and a
         # question asked since cannot be due either (it waits the first delay); saves polls.
+        # Forgotten whenever the server's settings change (the delays may have moved).
         self._quiet_until: dict[int, datetime] = {}
+        self._settings.subscribe(self._settings_changed)
+
+    async def _settings_changed(self, guild_id: int) -> None:
+        self._quiet_until.pop(guild_id, None)
 
     # --- members ----------------------------------------------------------------
 
@@ -148,28 +157,26 @@ class NudgeService:
     # --- moderators ---------------------------------------------------------------
 
     async def settings(self, guild_id: int) -> NudgeSettings:
-        async with self._sessionmaker() as session:
-            config = await repo.guild_config(session, guild_id)
-        return NudgeSettings.from_dict(config.nudges, response_target_minutes=config.response_target_minutes)
+        return (await self._settings.get(guild_id)).nudge_settings
 
     async def update_settings(self, guild_id: int, **changes: Any) -> NudgeSettings:
-        """Change some ladder settings; unknown names or out-of-range values are refused."""
-        async with self._sessionmaker.begin() as session:
-            config = await repo.guild_config(session, guild_id)
-            current = NudgeSettings.from_dict(
-                config.nudges, response_target_minutes=config.response_target_minutes
-            ).to_dict()
-            for key, value in changes.items():
-                if key not in current:
-                    raise NudgeInputError(f"Unknown nudge setting {key!r}.")
-                current[key] = value
-            parsed = NudgeSettings.from_dict(current, response_target_minutes=config.response_target_minutes)
-            clamped = {k: v for k, v in changes.items() if parsed.to_dict()[k] != v}
-            if clamped:
-                raise NudgeInputError(f"Out of range: {', '.join(sorted(clamped))}.")
-            await repo.save_nudge_settings(session, guild_id, parsed.to_dict())
-        self._quiet_until.pop(guild_id, None)
-        return parsed
+        """Change some ladder settings; unknown names or out-of-range values are refused.
+
+        Only the values a moderator set are stored, so a delay nobody set keeps following the
+        server's response target."""
+        current = await self._settings.get(guild_id)
+        known = NudgeSettings().to_dict()
+        overrides = {k: v for k, v in current.nudges.items() if k in known}
+        for key, value in changes.items():
+            if key not in known:
+                raise NudgeInputError(f"Unknown nudge setting {key!r}.")
+            overrides[key] = value
+        parsed = NudgeSettings.from_dict(overrides, response_target_minutes=current.response_target_minutes)
+        clamped = {k for k, v in changes.items() if parsed.to_dict()[k] != v}
+        if clamped:
+            raise NudgeInputError(f"Out of range: {', '.join(sorted(clamped))}.")
+        fresh = await self._settings.store(guild_id, nudges=overrides)
+        return fresh.nudge_settings
 
     # --- the ladder ---------------------------------------------------------------
 
@@ -205,10 +212,8 @@ class NudgeService:
 
     async def _plan_guild(self, guild_id: int, now: datetime) -> list[NudgeLadderAction]:
         async with self._sessionmaker() as session:
-            config = await repo.guild_config(session, guild_id)
-            settings = NudgeSettings.from_dict(
-                config.nudges, response_target_minutes=config.response_target_minutes
-            )
+            config = await self._settings.read(session, guild_id)
+            settings = config.nudge_settings
             if not settings.enabled:
                 return []
             first_delay = timedelta(minutes=settings.first_after_minutes)
@@ -240,7 +245,7 @@ class NudgeService:
         )
 
     async def _choice_inputs(
-        self, session: AsyncSession, config: repo.GuildNudgeConfig, now: datetime, wanted: bool
+        self, session: AsyncSession, config: ServerSettings, now: datetime, wanted: bool
     ) -> tuple[list[HelperProfile], dict[int, list[datetime]]]:
         """The possible helpers and their recent nudges (nothing when no helper is wanted)."""
         if not wanted:
@@ -281,10 +286,8 @@ class NudgeService:
         now = now or self._clock.now()
         guild_id = question.guild_id
         async with self._sessionmaker() as session:
-            config = await repo.guild_config(session, guild_id)
-            settings = NudgeSettings.from_dict(
-                config.nudges, response_target_minutes=config.response_target_minutes
-            )
+            config = await self._settings.read(session, guild_id)
+            settings = config.nudge_settings
             relisted_at, invited = await repo.relist_history(session, question.message_id)
             plan = plan_relist(question, relisted_at, invited, [], {}, now, settings)
             if isinstance(plan, RelistRefused):

@@ -22,7 +22,7 @@ from bot.nudges.helper_choice import HelperProfile
 from bot.nudges.ladder import NudgeAction, NudgeLadderAction
 from bot.nudges.relist import CLOSED_STEP, RELIST_PREFIX
 from bot.questions.store import question_fact
-from bot.store.models.core import GuildSettings, Interest, Member, Question, QuestionResponder
+from bot.store.models.core import Interest, Member, Question, QuestionResponder
 from bot.store.models.nudges import Helper, Nudge, NudgeTarget
 
 
@@ -37,17 +37,6 @@ class HelperRow:
     paused_until: datetime | None
     joined_at: datetime
     active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GuildNudgeConfig:
-    """What the ladder needs from `guild_settings` (defaults when the guild has no row)."""
-
-    guild_id: int
-    timezone: str = "UTC"
-    response_target_minutes: int = 30
-    help_wanted_channel_id: int | None = None
-    nudges: dict[str, Any] | None = None
 
 
 def _helper_row(h: Helper) -> HelperRow:
@@ -86,37 +75,6 @@ async def upsert_helper(
         setattr(h, key, value)
     await session.flush()
     return _helper_row(h)
-
-
-async def guild_config(session: AsyncSession, guild_id: int) -> GuildNudgeConfig:
-    return (await guild_configs(session, [guild_id]))[guild_id]
-
-
-async def guild_configs(session: AsyncSession, guild_ids: Iterable[int]) -> dict[int, GuildNudgeConfig]:
-    ids = list(guild_ids)
-    configs = {gid: GuildNudgeConfig(guild_id=gid) for gid in ids}
-    if not ids:
-        return configs
-    rows = await session.execute(select(GuildSettings).where(GuildSettings.guild_id.in_(ids)))
-    for gs in rows.scalars():
-        configs[gs.guild_id] = GuildNudgeConfig(
-            guild_id=gs.guild_id,
-            timezone=gs.timezone or "UTC",
-            response_target_minutes=gs.response_target_minutes or 30,
-            help_wanted_channel_id=gs.help_wanted_channel_id,
-            nudges=dict(gs.nudges or {}),
-        )
-    return configs
-
-
-async def save_nudge_settings(session: AsyncSession, guild_id: int, values: dict[str, Any]) -> None:
-    """Store the guild's `nudges` JSON dict (creating the settings row with defaults if needed)."""
-    gs = await session.get(GuildSettings, guild_id)
-    if gs is None:
-        gs = GuildSettings(guild_id=guild_id)
-        session.add(gs)
-    gs.nudges = dict(values)
-    await session.flush()
 
 
 # --- the ladder -----------------------------------------------------------------

@@ -18,6 +18,7 @@ import discord
 from bot.conversation.clock import Clock, SystemClock
 from bot.runtime.bot import DEFAULT_EXTENSIONS, HearthBot, RuntimeOptions
 from bot.settings.config import Settings
+from bot.settings.guild import ServerDefaults
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -42,7 +43,7 @@ def runtime_options(settings: Settings, *, message_content: bool | None = None) 
 
 async def build_services(settings: Settings, clock: Clock) -> Services:
     """Open (and migrate) the database and assemble every service around one pipeline."""
-    from bot.conversation.engine import Engine
+    from bot.conversation.engine import Engine, GuildRules
     from bot.services import Services
     from bot.sources.pipeline import EventPipeline, RulesBook
     from bot.store.migrate import migrate
@@ -57,14 +58,16 @@ async def build_services(settings: Settings, clock: Clock) -> Services:
         raise
     sessionmaker = make_sessionmaker(db_engine)
     writer = BatchedWriter(db_engine, batch_size=settings.database.batch_size)
-    rules = RulesBook()
-    pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules)
+    defaults = settings.defaults.server_defaults()
+    rules = RulesBook(GuildRules(snippet_chars=defaults.snippet_chars))
+    pipeline = EventPipeline(Engine(clock, rules.get), writer, sessionmaker, rules, defaults)
     services = Services(db_engine=db_engine, sessionmaker=sessionmaker, clock=clock, pipeline=pipeline)
-    _attach_feature_services(services)
+    attach_feature_services(services, defaults)
     return services
 
 
-def _attach_feature_services(services: Services) -> None:
+def attach_feature_services(services: Services, defaults: ServerDefaults | None = None) -> None:
+    """Every feature service around one settings service, the only door for settings changes."""
     from bot.digest.service import DigestService
     from bot.interests.service import InterestService
     from bot.intros.service import IntroService
@@ -76,13 +79,14 @@ def _attach_feature_services(services: Services) -> None:
     from bot.sources.backfill import BackfillService, SqlProgressStore
 
     sm, clock, pipeline = services.sessionmaker, services.clock, services.pipeline
+    settings = SettingsService(sm, clock, defaults=defaults, on_change=pipeline.refresh_rules)
+    services.settings = settings
     services.questions = QuestionService(sm, clock, pipeline)
-    services.settings = SettingsService(sm, clock, on_change=pipeline.refresh_rules)
     services.privacy = PrivacyService(sm, clock, on_change=pipeline.refresh_rules, pipeline=pipeline)
     services.interests = InterestService(sm, clock)
-    services.nudges = NudgeService(sm, clock)
-    services.intros = IntroService(sm, clock)
-    services.digests = DigestService(sm, clock)
+    services.nudges = NudgeService(sm, clock, settings=settings)
+    services.intros = IntroService(sm, clock, settings=settings)
+    services.digests = DigestService(sm, clock, settings=settings)
     services.members = MemberService(sm, clock)
     services.backfill = BackfillService(pipeline, SqlProgressStore(sm), clock)
 

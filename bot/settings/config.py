@@ -15,6 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.settings.guild import (
+    DEFAULT_RESPONSE_TARGET_MINUTES,
+    DEFAULT_SNIPPET_CHARS,
+    DEFAULT_TIMEZONE,
+    MAX_RESPONSE_MINUTES,
+    MAX_SNIPPET_CHARS,
+    MIN_RESPONSE_MINUTES,
+    ServerDefaults,
+)
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///hearth.db"
 
 
@@ -53,9 +63,18 @@ class DatabaseSettings(_Section):
 class DefaultsSettings(_Section):
     """What a server gets before a moderator runs `/hearth setup`."""
 
-    timezone: str = "UTC"
-    response_target_minutes: int = Field(default=30, ge=1, le=10080)
-    snippet_chars: int = Field(default=140, ge=0, le=500)
+    timezone: str = DEFAULT_TIMEZONE
+    response_target_minutes: int = Field(
+        default=DEFAULT_RESPONSE_TARGET_MINUTES, ge=MIN_RESPONSE_MINUTES, le=MAX_RESPONSE_MINUTES
+    )
+    snippet_chars: int = Field(default=DEFAULT_SNIPPET_CHARS, ge=0, le=MAX_SNIPPET_CHARS)
+
+    def server_defaults(self) -> ServerDefaults:
+        return ServerDefaults(
+            timezone=self.timezone,
+            response_target_minutes=self.response_target_minutes,
+            snippet_chars=self.snippet_chars,
+        )
 
     @field_validator("timezone")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -13,10 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversation.clock import Clock
 from bot.errors import InvalidInput
 from bot.settings import store as settings_repo
+from bot.settings.guild import (
+    MAX_RESPONSE_MINUTES,
+    MAX_SNIPPET_CHARS,
+    MIN_RESPONSE_MINUTES,
+    ServerDefaults,
+    ServerSettings,
+)
 
-MIN_RESPONSE_MINUTES = 1
-MAX_RESPONSE_MINUTES = 10080  # one week
-MAX_SNIPPET_CHARS = 300
 MAX_CHANNEL_LIST = 50
 
 OnChange = Callable[[int], Awaitable[Any]]
@@ -96,22 +100,45 @@ def _edit_list(current: list[int], add: list[int], remove: list[int], what: str)
 
 
 class SettingsService:
+    """The only door through which a server's settings change; every change is told to the
+    subscribers (the pipeline's rules, the nudge ladder's cache, staff roles...)."""
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
+        defaults: ServerDefaults | None = None,
         on_change: OnChange | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
-        self._on_change = on_change
+        self.defaults = defaults or ServerDefaults()
+        self._subscribers: list[OnChange] = []
+        if on_change is not None:
+            self.subscribe(on_change)
 
-    async def get(self, guild_id: int) -> settings_repo.GuildSettingsRow:
+    def subscribe(self, callback: OnChange) -> None:
+        """Call `callback(guild_id)` after every change of that server's settings."""
+        if callback not in self._subscribers:
+            self._subscribers.append(callback)
+
+    async def get(self, guild_id: int) -> ServerSettings:
         async with self._sessionmaker() as session:
-            return await settings_repo.get_settings(session, guild_id)
+            return await settings_repo.get_settings(session, guild_id, self.defaults)
 
-    def validate(self, current: settings_repo.GuildSettingsRow, change: SettingsChange) -> dict[str, Any]:
+    async def read(self, session: AsyncSession, guild_id: int) -> ServerSettings:
+        """The settings read inside a caller's unit of work."""
+        return await settings_repo.get_settings(session, guild_id, self.defaults)
+
+    async def read_many(self, session: AsyncSession, guild_ids: Iterable[int]) -> dict[int, ServerSettings]:
+        return await settings_repo.settings_for(session, guild_ids, self.defaults)
+
+    async def with_digest_channel(self) -> list[ServerSettings]:
+        async with self._sessionmaker() as session:
+            return await settings_repo.with_digest_channel(session, self.defaults)
+
+    def validate(self, current: ServerSettings, change: SettingsChange) -> dict[str, Any]:
         """The column updates for `change`, or InvalidInput (raised before anything is stored)."""
         updates: dict[str, Any] = {}
         if change.timezone is not None:
@@ -148,25 +175,23 @@ class SettingsService:
             )
         return updates
 
-    async def update(self, guild_id: int, change: SettingsChange) -> settings_repo.GuildSettingsRow:
-        async with self._sessionmaker() as session:
-            current = await settings_repo.get_settings(session, guild_id)
-            updates = self.validate(current, change)
-            if updates:
-                await settings_repo.update_settings(session, guild_id, updated_at=self._clock.now(), **updates)
-                await session.commit()
-            fresh = await settings_repo.get_settings(session, guild_id)
-        if updates and self._on_change is not None:
-            await self._on_change(guild_id)
+    async def update(self, guild_id: int, change: SettingsChange) -> ServerSettings:
+        """`/hearth setup`: validate every change first, then store them together."""
+        current = await self.get(guild_id)
+        updates = self.validate(current, change)
+        if not updates:
+            return current
+        return await self.store(guild_id, **updates)
+
+    async def store(self, guild_id: int, **values: Any) -> ServerSettings:
+        """Store already validated values (the feature services validate their own settings)
+        and tell every subscriber. The nudge, intro and digest dicts hold only what was set."""
+        async with self._sessionmaker.begin() as session:
+            fresh = await settings_repo.update_settings(
+                session, guild_id, self.defaults, updated_at=self._clock.now(), **values
+            )
+        for callback in self._subscribers:
+            await callback(guild_id)
         return fresh
 
 
-__all__ = [
-    "MAX_RESPONSE_MINUTES",
-    "MIN_RESPONSE_MINUTES",
-    "SettingsChange",
-    "SettingsService",
-    "timezone_choices",
-    "validate_minutes",
-    "validate_timezone",
-]

@@ -16,6 +16,7 @@ from bot.conversation.events import Event
 from bot.conversation.facts import Fact
 from bot.members.store import opted_out_ids
 from bot.questions.store import restore_state
+from bot.settings.guild import ServerDefaults
 from bot.settings.store import get_settings
 from bot.store.writer import BatchedWriter
 
@@ -46,11 +47,13 @@ class EventPipeline:
         writer: BatchedWriter,
         sessionmaker: async_sessionmaker[AsyncSession],
         rules: RulesBook,
+        defaults: ServerDefaults | None = None,
     ) -> None:
         self.engine = engine
         self.writer = writer
         self.sessionmaker = sessionmaker
         self.rules = rules
+        self.defaults = defaults or ServerDefaults()
 
     async def handle(self, event: Event) -> list[Fact]:
         """The live path: decide, buffer the facts and return; the writer's background flush
@@ -89,7 +92,7 @@ class EventPipeline:
     async def refresh_rules(self, guild_id: int) -> GuildRules:
         """Reload one server's rules (settings, opted-out members) from the store."""
         async with self.sessionmaker() as session:
-            settings = await get_settings(session, guild_id)
+            settings = await get_settings(session, guild_id, self.defaults)
             opted_out = await opted_out_ids(session, guild_id)
         rules = GuildRules(
             help_channel_ids=frozenset(settings.help_channel_ids),

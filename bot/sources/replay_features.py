@@ -17,18 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.conversation.facts import Fact, MessageGone, QuestionFact
-from bot.digest import store as digest_repo
+from bot.digest.service import DigestService
 from bot.digest.week_digest import DigestAction
 from bot.digest.weeks import last_due_week
-from bot.intros import store as intro_repo
 from bot.intros.rounds import IntroAction, IntroDue, IntroFollowUp, round_due
 from bot.intros.service import IntroService
 from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, next_step_at
 from bot.nudges.service import NudgeService
 from bot.services import Services
+from bot.settings.guild import ServerSettings
 
 
 class Recordable(Protocol):
@@ -158,10 +156,9 @@ class IntroModel:
     `follow_up_days` after an introduction (its follow-up) or after a follow-up (it may be
     closed as ignored, which the next round reads)."""
 
-    def __init__(self, intros: IntroService, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, intros: IntroService) -> None:
         self._intros = intros
-        self._sessionmaker = sessionmaker
-        self._configs: list[intro_repo.GuildIntroConfig] | None = None
+        self._configs: list[ServerSettings] | None = None
         self._rounds_polled: set[tuple[int, str]] = set()
         self._wakes: list[datetime] = []
         self._follow_up: dict[int, timedelta] = {}
@@ -169,9 +166,8 @@ class IntroModel:
     def observe(self, facts: Sequence[Fact]) -> None:
         return None
 
-    async def _load(self) -> list[intro_repo.GuildIntroConfig]:
-        async with self._sessionmaker() as session:
-            self._configs = await intro_repo.guild_configs(session)
+    async def _load(self) -> list[ServerSettings]:
+        self._configs = await self._intros.pool_settings()
         return self._configs
 
     async def may_be_due(self, now: datetime) -> bool:
@@ -179,14 +175,14 @@ class IntroModel:
         if any(at <= now for at in self._wakes):
             return True
         for cfg in configs:
-            key = round_due(now, cfg.timezone, cfg.settings)
+            key = round_due(now, cfg.timezone, cfg.intro_settings)
             if key is not None and (cfg.guild_id, key) not in self._rounds_polled:
                 return True
         return False
 
     async def polled(self, now: datetime, taken: Sequence[IntroDue]) -> None:
         for cfg in await self._load():  # a round due at this poll was run (or found done) by it
-            key = round_due(now, cfg.timezone, cfg.settings)
+            key = round_due(now, cfg.timezone, cfg.intro_settings)
             if key is not None:
                 self._rounds_polled.add((cfg.guild_id, key))
         self._wakes = [at for at in self._wakes if at > now]
@@ -197,7 +193,7 @@ class IntroModel:
     async def _follow_up_after(self, guild_id: int) -> timedelta:
         if guild_id not in self._follow_up:
             cfg = await self._intros.get_settings(guild_id)
-            self._follow_up[guild_id] = timedelta(days=cfg.settings.follow_up_days)
+            self._follow_up[guild_id] = timedelta(days=cfg.intro_settings.follow_up_days)
         return self._follow_up[guild_id]
 
 
@@ -211,7 +207,7 @@ def intro_source(services: Services, every: timedelta = timedelta(hours=1)) -> C
     async def mark_sent(action: IntroDue) -> None:
         await intros.mark_sent(action, None)
 
-    return ClaimSource(every, intros.due, claim, mark_sent, IntroModel(intros, services.sessionmaker))
+    return ClaimSource(every, intros.due, claim, mark_sent, IntroModel(intros))
 
 
 # --- digests: a new week's digest time ------------------------------------------------------
@@ -220,30 +216,29 @@ def intro_source(services: Services, every: timedelta = timedelta(hours=1)) -> C
 class DigestModel:
     """A poll may find something when a server's newest due week is one no poll has seen."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
-        self._configs: list[digest_repo.GuildDigestConfig] | None = None
+    def __init__(self, digests: DigestService) -> None:
+        self._digests = digests
+        self._configs: list[ServerSettings] | None = None
         self._week_polled: dict[int, str] = {}
 
     def observe(self, facts: Sequence[Fact]) -> None:
         return None
 
-    async def _load(self) -> list[digest_repo.GuildDigestConfig]:
-        async with self._sessionmaker() as session:
-            self._configs = [c for c in await digest_repo.guild_configs(session) if c.settings.enabled]
+    async def _load(self) -> list[ServerSettings]:
+        self._configs = await self._digests.scheduled_settings()
         return self._configs
 
     async def may_be_due(self, now: datetime) -> bool:
         configs = self._configs if self._configs is not None else await self._load()
         return any(
-            self._week_polled.get(c.guild_id) != last_due_week(now, c.timezone, c.settings) for c in configs
+            self._week_polled.get(c.guild_id) != last_due_week(now, c.timezone, c.digest_settings) for c in configs
         )
 
     async def polled(self, now: datetime, taken: Sequence[DigestAction]) -> None:
         # a week seen due by a poll was posted by it, or could not be (claimed already, or
         # before the server's first message; the replay's messages come in time order)
         for cfg in await self._load():
-            self._week_polled[cfg.guild_id] = last_due_week(now, cfg.timezone, cfg.settings)
+            self._week_polled[cfg.guild_id] = last_due_week(now, cfg.timezone, cfg.digest_settings)
 
 
 def digest_source(services: Services, every: timedelta = timedelta(hours=1)) -> ClaimSource[DigestAction]:
@@ -253,4 +248,4 @@ def digest_source(services: Services, every: timedelta = timedelta(hours=1)) -> 
     async def mark_sent(action: DigestAction) -> None:
         await digests.mark_sent(action, None)
 
-    return ClaimSource(every, digests.due, digests.claim, mark_sent, DigestModel(services.sessionmaker))
+    return ClaimSource(every, digests.due, digests.claim, mark_sent, DigestModel(digests))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 
 from bot.errors import UserFacingError
 
+T = TypeVar("T")
 
-def require_service(bot: Any, name: str) -> Any:
-    """`bot.services.<name>`, or a clear error at load time when the container lacks it."""
-    services = getattr(bot, "services", None)
-    service = getattr(services, name, None)
+
+def needed(service: T | None, name: str) -> T:
+    """A service a cog cannot work without (`bot.services.<name>`): a clear error at load time
+    when the container was built without it."""
     if service is None:
         raise RuntimeError(f"this extension needs bot.services.{name}, which is not configured")
     return service
@@ -29,4 +30,4 @@ def given_options(interaction: discord.Interaction[Any]) -> dict[str, Any]:
     return {name: value for name, value in interaction.namespace if value is not None}
 
 
-__all__ = ["given_options", "guild_id_of", "require_service"]
+__all__ = ["given_options", "guild_id_of", "needed"]

@@ -63,9 +63,9 @@ async def open_command_services(path: Path, clock: Clock, *, features: bool = Fa
         from bot.intros.service import IntroService
         from bot.nudges.service import NudgeService
 
-        services.nudges = NudgeService(sessionmaker, clock)
-        services.intros = IntroService(sessionmaker, clock)
-        services.digests = DigestService(sessionmaker, clock)
+        services.nudges = NudgeService(sessionmaker, clock, settings=services.settings)
+        services.intros = IntroService(sessionmaker, clock, settings=services.settings)
+        services.digests = DigestService(sessionmaker, clock, settings=services.settings)
     services.backfill = BackfillService(pipeline, MemoryProgress(), clock)
     try:
         yield services

@@ -210,7 +210,7 @@ async def test_due_respects_ownership_channel_and_enabled(sm: async_sessionmaker
     await service.update_settings(GUILD, enabled=False)
     assert await service.due() == []
     cfg = await service.update_settings(GUILD, enabled=True, weekday=2, hour=18)
-    assert cfg.settings == DigestSettings(enabled=True, weekday=2, hour=18, quiet_threshold=3)
+    assert cfg.digest_settings == DigestSettings(enabled=True, weekday=2, hour=18, quiet_threshold=3)
     with pytest.raises(InvalidInput):
         await service.update_settings(GUILD, hour=31)
 

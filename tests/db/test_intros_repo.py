@@ -198,7 +198,7 @@ async def test_member_commands_and_settings(sm: async_sessionmaker[AsyncSession]
     assert await svc.leave(GUILD, 5)
     assert not await svc.leave(GUILD, 6)
     cfg = await svc.update_settings(GUILD, weekday=4, hour=9, group_size=3, intro_channel_id=CHANNEL)
-    assert (cfg.settings.weekday, cfg.settings.hour, cfg.settings.group_size) == (4, 9, 3)
+    assert (cfg.intro_settings.weekday, cfg.intro_settings.hour, cfg.intro_settings.group_size) == (4, 9, 3)
     again = await svc.get_settings(GUILD)
     assert again == cfg
     with pytest.raises(InvalidInput):

@@ -9,6 +9,7 @@ from bot.interests import store as interests
 from bot.members import store as members
 from bot.questions import store as questions
 from bot.settings import store as settings
+from bot.settings.guild import ServerSettings
 from bot.sources import progress_store as progress
 from bot.store import interactions
 from bot.store.writer import BatchedWriter
@@ -26,7 +27,7 @@ async def write_all(engine: AsyncEngine, facts: list[Fact]) -> None:
 async def test_settings_defaults_then_updates(sessionmaker: SM) -> None:
     async with sessionmaker() as session:
         row = await settings.get_settings(session, GUILD)
-    assert row == settings.GuildSettingsRow(guild_id=GUILD)
+    assert row == ServerSettings(guild_id=GUILD)
     assert (row.timezone, row.response_target_minutes, row.snippet_chars, row.tracking_enabled) == (
         "UTC",
         30,
