@@ -30,6 +30,7 @@ from bot.conversation.clock import FakeClock
 from bot.conversation.engine import Engine
 from bot.conversation.events import MessageCreated
 from bot.conversation.facts import Fact, InteractionFact, MessageGone, QuestionFact
+from bot.sources.report import reported_status
 
 DEFAULT_DATA = Path("/work/shared/benchmarks/ubuntu-irc-dev")
 # Development logs (used to choose the rules) and held-out logs (checked only), spread over the years.
@@ -90,7 +91,7 @@ def build_report(facts: list[Fact]) -> dict[str, Any]:
                 "channel_id": str(q.channel_id),
                 "asker_id": str(q.asker_id),
                 "asked_at": q.asked_at.isoformat(),
-                "status": q.status,
+                "status": reported_status(q.status, bool(q.responder_ids)),
                 "first_response_message_id": str(q.first_response_message_id)
                 if q.first_response_message_id is not None
                 else None,

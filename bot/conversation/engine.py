@@ -32,6 +32,7 @@ from bot.conversation.questions import (
     QuestionState,
     after_response,
     checked,
+    is_help_question,
     latest_unresolved,
     looks_like_question,
     run_start,
@@ -175,7 +176,7 @@ class Engine:
 
         help_channel = ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids
         shaped = looks_like_question(ev.content, help_channel=help_channel)
-        explicit = bool(targets) or text.starts_with_address(ev.content)
+        explicit = bool(targets) or (text.starts_with_address(ev.content) and not text.addresses_group(ev.content))
         words = text.content_words(ev.content)
         if not targets and not explicit:
             if thread is not None and thread.owner_id == author and thread.root_message_id is not None:
@@ -195,6 +196,9 @@ class Engine:
             msg.question_id = thread.root_message_id
         facts: list[Fact] = []
         new_question = self._starts_question(ev, rules, msg, shaped, explicit, thread)
+        if new_question is not None and targets and msg.question_id is not None:
+            # a question sent as a reply still responds in the conversation it replies to
+            facts.extend(self._progress(msg, ev.content, ev.created_at))
         if new_question is not None:
             first = msg if new_question.source != "auto" else run_start(self._index, flow, msg, ev.content) or msg
             if first is not msg:  # the question began with the asker's own earlier line
@@ -206,6 +210,14 @@ class Engine:
             self._questions[first.message_id] = new_question
         asked = self._questions.get(msg.question_id) if msg.question_id is not None else None
         msg.asks = asked is not None and asked.asker_id == author
+        settled = (
+            new_question is None
+            and asked is not None
+            and msg.asks
+            and asked.status != "resolved"
+            and text.is_self_solved(ev.content)
+            and asked.resolve(author, ev.created_at)
+        )
         facts.append(MessageFact(ev.guild_id, ev.channel_id, ev.message_id, author, ev.created_at,
                                  ev.parent_channel_id, is_question=msg.is_question))
         for t in targets:
@@ -218,6 +230,8 @@ class Engine:
                 answered.answered = True
         if new_question is not None:
             facts.append(new_question.to_fact())
+        elif settled and asked is not None:
+            facts.append(asked.to_fact())
         elif msg.question_id is not None and (targets or parent_id is not None):
             facts.extend(self._progress(msg, ev.content, ev.created_at))
         if targets and new_question is None:
@@ -232,9 +246,11 @@ class Engine:
             source = "forum"
         elif ev.is_thread_starter and thread is not None and thread.root_message_id in self._questions:
             source = None
-        elif shaped and not explicit and not msg.targets:
+        elif shaped and is_help_question(ev.content, help_channel=True) and (
+            (not explicit and not msg.targets) or self._asks_in_reply(ev, msg)
+        ):
             own = self._questions.get(msg.question_id) if msg.question_id is not None else None
-            if own is None or own.asker_id != ev.author_id or own.status != "open":
+            if own is None or own.asker_id != ev.author_id or own.status != "open" or self._another(own, msg, ev.content):
                 source = "auto"
         if source is None:
             return None
@@ -243,6 +259,31 @@ class Engine:
             asker_id=ev.author_id, asked_at=ev.created_at,
             snippet=text.snippet(ev.content, rules.snippet_chars), topics=text.topics(ev.content),
             parent_channel_id=ev.parent_channel_id, source="forum" if source == "forum" else "auto",
+        )
+
+    @staticmethod
+    def _asks_in_reply(ev: MessageCreated, msg: Msg) -> bool:
+        """A full question sent with the reply button (not a quick "what do you mean?")."""
+        return (
+            ev.reference_message_id is not None
+            and msg.words is not None
+            and len(msg.words) >= 3
+            and not text.is_clarification(ev.content)
+        )
+
+    def _another(self, own: QuestionState, msg: Msg, content: str) -> bool:
+        """The asker's new question shares no content with their open one and does not point back
+        at it ("is it normal?"): a question of its own."""
+        first = self._index.get(own.message_id)
+        words = msg.words or frozenset()
+        return (
+            first is not None
+            and first.words is not None
+            and len(words) >= 3
+            and msg.ts - first.ts >= 30.0
+            and first.words.isdisjoint(words)
+            and not text.refers_back(content)
+            and not text.share_a_word(own.snippet or "", content)
         )
 
     def _progress(self, msg: Msg, content: str, when: datetime) -> list[Fact]:
@@ -276,11 +317,16 @@ class Engine:
             msg.targets = (*msg.targets, user)
             facts.append(InteractionFact(ev.guild_id, msg.channel_id, msg.message_id, msg.author_id, user,
                                          target_message(flow, user), "mention", ev.edited_at))
+        state = self._questions.get(msg.message_id) if msg.is_question else None
+        if state is not None and state.status != "resolved" and text.is_self_solved(ev.content):
+            if state.resolve(msg.author_id, ev.edited_at):  # "EDIT: solved"
+                facts.append(state.to_fact())
+            return facts
         if (
             not msg.is_question
             and not msg.targets
             and not text.starts_with_address(ev.content)
-            and looks_like_question(ev.content, help_channel=msg.channel_id in rules.help_channel_ids)
+            and is_help_question(ev.content, help_channel=msg.channel_id in rules.help_channel_ids)
         ):
             state = QuestionState(ev.guild_id, msg.channel_id, msg.message_id, msg.author_id,
                                   self._index_time(msg), snippet=text.snippet(ev.content, rules.snippet_chars),
@@ -327,7 +373,7 @@ class Engine:
 
     def _on_thread(self, ev: ThreadCreated) -> list[Fact]:
         root = ev.thread_id if ev.thread_id in self._index or ev.is_forum_post else None
-        self._threads[ev.thread_id] = _Thread(ev.owner_id, root)
+        self._threads[ev.thread_id] = _Thread(self._owner_of(ev.thread_id, ev.owner_id), root)
         if len(self._threads) > self._index_size // 10:
             self._threads.popitem(last=False)
         return []
@@ -379,8 +425,15 @@ class Engine:
         thread = self._threads.get(ev.channel_id)
         if thread is None and ev.thread_owner_id is not None:
             root = ev.channel_id if ev.channel_kind == "forum_post" or ev.channel_id in self._index else None
-            thread = self._threads[ev.channel_id] = _Thread(ev.thread_owner_id, root)
+            owner = self._owner_of(ev.channel_id, ev.thread_owner_id)
+            thread = self._threads[ev.channel_id] = _Thread(owner, root)
         return thread
+
+    def _owner_of(self, thread_id: int, creator_id: int) -> int:
+        """A thread started from a message belongs to that message's author (Discord gives the
+        thread the message's id), whoever opened it; otherwise to whoever opened it."""
+        started_from = self._index.get(thread_id)
+        return started_from.author_id if started_from is not None else creator_id
 
     def _remember(self, flow: ChannelFlow, msg: Msg) -> None:
         flow.add(msg)

@@ -19,6 +19,16 @@ RESOLVE_EMOJI = frozenset({"✅", "☑️", "☑", "✔️", "✔", "white_check
 QuestionSource = Literal["auto", "manual", "forum"]
 
 
+def is_help_question(content: str, *, help_channel: bool = False) -> bool:
+    """A question someone may need help with: question-shaped (or an error paste in a help
+    channel), and neither chatter ("how are you all?") nor a command for another bot."""
+    return (
+        looks_like_question(content, help_channel=help_channel)
+        and not text.is_social(content)
+        and not text.is_bot_command(content)
+    )
+
+
 def looks_like_question(content: str, *, help_channel: bool = False) -> bool:
     """Question shape; in a help channel an error paste or a plea for help counts too."""
     if text.question_shape(content):

@@ -14,7 +14,7 @@ _CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
-_LEADING_AT = re.compile(r"^\s*(?:<@!?\d+>|@[^\s:,]+)")
+_LEADING_AT = re.compile(r"^\s*(?:<@[!&]?\d+>|@[^\s:,]+)")
 _WHITESPACE = re.compile(r"\s+")
 _MAY_BE_STRIPPED = frozenset(" :,@<\t\n\r\x0b\x0c")  # first characters strip_leading_address may remove
 _SIX_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){5}")  # at least six letters
@@ -38,16 +38,59 @@ _ERROR_PASTE = re.compile(
     r"|\bE: |\bfatal:|command not found|permission denied|no such file or directory)",
     re.IGNORECASE,
 )
+_OTHER_THANKS = (
+    r"gracias|merci|danke|dankje|dankjewel|bedankt|obrigad[oa]|grazie|arigato|arigatou|spasibo|dzi[eę]kuj[eę]"
+    r"|dzieki|tack|takk|kiitos|te[sş]ekk[uü]rler|tysm|tyvm|ty+sm|thanx|thnx|much appreciated|appreciate it"
+)
 _ACK = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|k|kk|thanks?(?: you)?|thx|ty|tnx|thank u|cheers|cool|great|nice|perfect"
     r"|awesome|alright|right|got it|i see|ah+|oh+|aha|yes|yep|yeah|yup|no|nope|nah|sure|sweet"
-    r"|that worked|it worked|works|worked|that did it|that fixed it|fixed|solved|lol|hehe|:\)|:-\)|;\))"
+    r"|that worked|it worked|works|worked|that did it|that fixed it|fixed|solved|lol|hehe|:\)|:-\)|;\)|"
+    + _OTHER_THANKS + r")"
     r"[\s!.,:;)(]*)+$",
     re.IGNORECASE,
 )
 _THANKS = re.compile(
-    r"\b(?:thanks|thank you|thank u|thx|ty|tnx|cheers|that worked|it worked|that did it|that fixed it|"
-    r"works now|solved|fixed it)\b",
+    r"(?:\b(?:thanks|thank you|thank u|thx|ty|tnx|cheers|that worked|it worked|that did it|that fixed it|"
+    r"works now|solved|fixed it|" + _OTHER_THANKS + r")\b|ありがとう|谢谢|謝謝|감사합니다|고마워)",
+    re.IGNORECASE,
+)
+# Thanks that close a conversation without an answer: "ok thanks anyway".
+_THANKS_ANYWAY = re.compile(
+    r"\b(?:thanks|thank you|thank u|thx|ty|cheers)\s*(?:you\s+)?(?:anyway|anyways|regardless|though|for trying"
+    r"|for (?:looking|the effort|your time))\b",
+    re.IGNORECASE,
+)
+# The asker says the problem went away by itself: "nvm, fixed it", "EDIT: solved", "got it working".
+_SELF_SOLVED_LEAD = re.compile(
+    r"^\W*(?:(?:ok|okay|oh|ah|edit|update)\W+)*"
+    r"(?:(?:nvm|nevermind|never\s*mind)(?:\s*[,.!:;-]|\s*$|\s+(?:i|it|fixed|got|solved|figured|found)\b)"
+    r"|(?:solved|fixed|resolved)\b)",
+    re.IGNORECASE,
+)
+_SELF_SOLVED_PHRASE = re.compile(
+    r"\b(?:fixed it|figured it out|got it (?:working|to work)|works now|solved it|sorted it"
+    r"|it'?s working now|found (?:it|the (?:problem|issue|answer|solution|fix)))\b",
+    re.IGNORECASE,
+)
+# What a bot command looks like: a prefix character glued to a word ("?tag venv", "!help", "$play").
+_BOT_COMMAND = re.compile(r"^\s*[!?$%;~=+]{1,2}[a-z][\w-]*(?:\s|$)", re.IGNORECASE)
+# Whole-group addresses: they address everyone, not one member.
+_GROUP_ADDRESS = re.compile(r"^\s*(?:@everyone|@here|<@&\d+>)", re.IGNORECASE)
+_FULL_WIDTH_QUESTION = str.maketrans({"？": "?", "؟": "?", "⸮": "?", "﹖": "?"})
+_NO_SPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, CJK, hangul
+# Chatter and rhetoric shaped like questions: nobody needs help with these.
+_SOCIAL = re.compile(
+    r"^\W*(?:(?:lol|lmao|lmfao|rofl|haha+|hehe+|xd|omg|wtf|bruh|huh)\W+(?:\w+\W*){0,2}$"
+    r"|how(?:'s| is| are| r)? (?:you|u|ya|y'all|yall|everyone|everybody|every1|it going|things|life|your (?:day|week|weekend))"
+    r"|how (?:was|were) (?:your|ur|the) (?:day|week|weekend|holiday|trip|night)"
+    r"|(?:what(?:'s|s| is)? ?up|wh?at'?s good|sup|wassup)(?:\s+(?:guys|all|everyone|everybody|folks|people|peeps|y'?all))?\W*$"
+    r"|(?:any ?(?:one|body)|who(?:'s| is)?) (?:up for|wanna|want to|down (?:for|to)|else (?:here|up)|awake|online"
+    r"|around|playing|joining|watching|free)"
+    r"|who (?:wants|else wants) to (?:play|join|hang|watch|chat|talk)"
+    r"|(?:is|isn't|isnt|ain't|wasn't|aren't|don't|doesn't) (?:it|this|that|he|she|they|you) (?:just )?(?:a |so |such |really )?"
+    r"(?:lovely|beautiful|great|awesome|amazing|funny|crazy|weird|cool|nice|wonderful|terrible|awful|cute|hilarious)"
+    r"|right\W*$|(?:amirite|ikr|am i right)\W*$)",
     re.IGNORECASE,
 )
 
@@ -93,9 +136,14 @@ def question_shape(content: str) -> bool:
     prose = strip_leading_address(strip_code_and_urls(content)).strip()
     if not prose:
         return False
+    if not prose.isascii():
+        prose = prose.translate(_FULL_WIDTH_QUESTION)
     if "?" in prose:
         # A bare "?" or "what?" / "huh?" is a reaction, not a question.
-        return len(prose.split(None, 2)) >= 2 and _SIX_LETTERS.search(prose) is not None
+        words = len(prose.split(None, 2))
+        if words < 2 and (prose.isascii() or _NO_SPACE_SCRIPT.search(prose) is None):
+            return False
+        return _SIX_LETTERS.search(prose) is not None
     lowered = prose.lower()
     first = lowered.split(None, 1)[0].strip(",.!:;").replace("'", "")
     words = len(lowered.split())
@@ -113,11 +161,37 @@ def is_acknowledgement(content: str) -> bool:
 
 
 def is_thanks(content: str) -> bool:
-    """Gratitude or success words that resolve a question when the asker says them."""
+    """Gratitude or success words that resolve a question when the asker says them ("thanks
+    anyway" closes a conversation without an answer, so it does not count)."""
     if _THANKS.search(content) is None:  # cheap first: the words must be there at all
         return False
     prose = strip_leading_address(content)
-    return len(prose) <= 160 and _THANKS.search(prose) is not None
+    return len(prose) <= 160 and _THANKS.search(prose) is not None and _THANKS_ANYWAY.search(prose) is None
+
+
+def is_self_solved(content: str) -> bool:
+    """The asker's own word that the problem is gone: "nvm, fixed it", "EDIT: solved"."""
+    prose = strip_leading_address(content)[:200]
+    if _SELF_SOLVED_LEAD.match(prose) is not None:
+        return True
+    return _SELF_SOLVED_PHRASE.search(prose) is not None and not question_shape(prose)
+
+
+def is_bot_command(content: str) -> bool:
+    """A command for another bot ("?tag venv", "!help"): never a question for members."""
+    return _BOT_COMMAND.match(content) is not None
+
+
+def addresses_group(content: str) -> bool:
+    """Opens with @everyone, @here or a role mention: a call to everyone, not to one member."""
+    return _GROUP_ADDRESS.match(content) is not None
+
+
+def is_social(content: str) -> bool:
+    """Chatter or rhetoric shaped like a question ("how are you all?", "anyone up for games
+    tonight?", "lol what?", "isn't it lovely?"): nobody needs help with it."""
+    prose = strip_leading_address(strip_code_and_urls(content)).strip()
+    return _SOCIAL.search(prose[:120]) is not None
 
 
 def snippet(content: str, limit: int) -> str | None:
@@ -159,6 +233,16 @@ def content_words(content: str, limit: int = 24) -> frozenset[str]:
     words = _WORD.findall(strip_code_and_urls(content).lower(), 0)
     # a match starts with a letter and ends with a letter, digit, + or #: nothing to strip
     return frozenset(w for w in set(words[: 3 * limit]).difference(_STOP_WORDS) if len(w) > 2)
+
+
+def share_a_word(a: str, b: str) -> bool:
+    """Whether two messages have a word in common beyond stop words (two-letter words count:
+    "vm", "qt")."""
+    def words(content: str) -> set[str]:
+        found = _WORD.findall(strip_code_and_urls(content).lower(), 0)
+        return {w for w in found if len(w) > 1} - _STOP_WORDS
+
+    return not words(a).isdisjoint(words(b))
 
 
 def _bare(word: str) -> str:

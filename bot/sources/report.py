@@ -20,6 +20,12 @@ from bot.sources.report_store import report_interactions, report_questions
 SCHEMA = "community-analysis/1"
 
 
+def reported_status(status: str, has_responders: bool) -> str:
+    """A question's status as the report defines it: `open` while no other member has responded
+    (also when its asker said "nvm, fixed it": settled for Hearth, but unanswered)."""
+    return "open" if not has_responders else status
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -58,7 +64,7 @@ async def write_report(
                         "channel_id": str(question.channel_id),
                         "asker_id": str(question.asker_id),
                         "asked_at": _iso(question.asked_at),
-                        "status": question.status,
+                        "status": reported_status(question.status, bool(responders)),
                         "first_response_message_id": (
                             str(question.first_response_message_id)
                             if question.first_response_message_id is not None
@@ -71,7 +77,8 @@ async def write_report(
                 )
                 first = False
                 counts["questions"] += 1
-                counts[question.status] = counts.get(question.status, 0) + 1
+                status = reported_status(question.status, bool(responders))
+                counts[status] = counts.get(status, 0) + 1
             handle.write('\n],\n"interactions": [')
             first = True
             async for mid, source, target, target_mid, kind, at in report_interactions(
