@@ -10,7 +10,7 @@ VENV_PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export MPLCONFIGDIR ?= $(CURDIR)/$(TOOLS)/matplotlib
 
-.PHONY: run demo bot test test-long lint bench analyze-dev migration clean
+.PHONY: run demo bot test test-long lint bench analyze-dev fit migration clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -44,6 +44,9 @@ bench: .venv/.synced
 
 analyze-dev: .venv/.synced
 	$(VENV_PY) bench/accuracy.py
+
+fit: .venv/.synced
+	$(VENV_PY) -m bench.fit_reply_model
 
 migration: .venv/.synced
 	@test -n "$(m)" || (echo 'usage: make migration m="what changed"'; exit 2)

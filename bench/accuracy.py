@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import subprocess
 import sys
@@ -43,12 +44,31 @@ SUMMARY_KEYS = (
     "open_precision",
     "open_recall",
     "first_response_exact",
+    "graph_link_f1",
 )
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists() and path.with_name(path.name + ".gz").exists():
+        path = path.with_name(path.name + ".gz")
+    if path.suffix == ".gz":
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+def _plain_gold(data: Path, name: str, out_dir: Path) -> Path:
+    """The gold file as plain JSON (the training logs ship gzip-compressed)."""
+    gold = data / f"{name}.gold.json"
+    if gold.exists():
+        return gold
+    plain = out_dir / f"{name}.gold.json"
+    plain.write_text(_read_text(gold), encoding="utf-8")
+    return plain
 
 
 def read_export(path: Path) -> Iterator[MessageCreated]:
     """DiscordChatExporter JSON to events (only what the benchmark exports carry)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(_read_text(path))
     guild_id = int(data["guild"]["id"])
     channel_id = int(data["channel"]["id"])
     authors: dict[str, int] = {}
@@ -147,7 +167,10 @@ def score(data: Path, pairs: list[tuple[Path, Path]]) -> dict[str, float]:
     return result
 
 
-def pick_logs(choice: str) -> tuple[str, ...]:
+def pick_logs(choice: str, data: Path = DEFAULT_DATA) -> tuple[str, ...]:
+    if choice.startswith("first:"):  # the first N logs of --data (e.g. the training logs)
+        found = sorted(p.name.split(".export.json")[0] for p in data.glob("*.export.json*"))
+        return tuple(found[: int(choice.split(":", 1)[1])])
     if choice == "all":
         return DEV_LOGS + HELD_LOGS
     if choice == "dev":
@@ -170,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path", choices=("engine", "cli", "both"), default="engine",
                         help="engine replay in memory, the real analyze command's path, or both")
     args = parser.parse_args(argv)
-    names = pick_logs(args.logs)
+    names = pick_logs(args.logs, args.data)
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = args.keep or Path(tmp)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -189,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                     facts, count = replay(export)
                     total += count
                     report.write_text(json.dumps(build_report(facts)), encoding="utf-8")
-                pairs.append((args.data / f"{name}.gold.json", report))
+                pairs.append((_plain_gold(args.data, name, out_dir), report))
             elapsed = time.perf_counter() - started
             overall = results[path] = score(args.data, pairs)
             if args.json:
@@ -197,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if len(paths) > 1:
                 print(f"== {path}")
-            print(f"{'log':16s} " + " ".join(k[:12].rjust(5) for k in ("reply_f1", "pair_f1", "status", "open_p", "open_r", "first")))
+            print(f"{'log':16s} " + " ".join(k[:12].rjust(5) for k in ("reply_f1", "pair_f1", "status", "open_p", "open_r", "first", "graph")))
             for name, pair in zip(names, pairs, strict=True):
                 print(line(name, score(args.data, [pair])))
             print(line("ALL", overall))

@@ -38,6 +38,7 @@ from bot.conversation.questions import (
     run_start,
     unchecked,
 )
+from bot.conversation.reply_model import Decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,8 @@ class Engine:
             return []
         if ev.author_is_bot:
             self._bots.add(ev.author_id)
+            self._flow(ev.channel_id).read(ev.message_id, ev.author_id, ev.created_at.timestamp(), ev.content,
+                                           ev.mentions, ev.author_name, True)
             return [MessageFact(ev.guild_id, ev.channel_id, ev.message_id, ev.author_id, ev.created_at,
                                 ev.parent_channel_id, is_bot=True)]
         if ev.author_id in rules.opted_out_user_ids:
@@ -142,6 +145,9 @@ class Engine:
         flow = self._flow(ev.channel_id)
         ts = ev.created_at.timestamp()
         author = ev.author_id
+        reading = flow.read(ev.message_id, author, ts, ev.content, ev.mentions, ev.author_name, False)
+        read_parent = reading.parent_id if reading is not None else None
+        read_author = reading.parent_author_id if reading is not None else None
         targets: list[Target] = []
         parent_id: int | None = None
         if ev.reference_message_id is not None:
@@ -169,7 +175,7 @@ class Engine:
             mentioned = []
         for user in mentioned:
             if all(t.user_id != user for t in targets):
-                mid = target_message(flow, user)
+                mid = read_parent if read_author == user else target_message(flow, user)
                 targets.append(Target(user, mid, "mention"))
                 if parent_id is None:
                     parent_id = mid
@@ -182,7 +188,17 @@ class Engine:
             if thread is not None and thread.owner_id == author and thread.root_message_id is not None:
                 parent_id = thread.root_message_id
             else:
-                inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped, words=words)
+                if flow.params.reply_reading == "model":
+                    inferred, parent_id = None, (read_parent if read_author == author else None)
+                else:
+                    inferred, parent_id = infer_flow(flow, author, ts, ev.content, is_question=shaped, words=words)
+                if inferred is not None and read_author == inferred.user_id and not inferred.passing:
+                    inferred = Target(inferred.user_id, read_parent, inferred.kind, inferred.named)
+                    parent_id = read_parent
+                elif inferred is None and reading is not None and not shaped:  # a question opens its own
+                    link = self._model_link(flow, reading, author, ts, ev.content)
+                    if link is not None and self._counts(link.user_id, rules):
+                        inferred, parent_id = link, link.message_id
                 if inferred is not None and self._counts(inferred.user_id, rules):
                     targets.append(inferred)
 
@@ -260,6 +276,53 @@ class Engine:
             snippet=text.snippet(ev.content, rules.snippet_chars), topics=text.topics(ev.content),
             parent_channel_id=ev.parent_channel_id, source="forum" if source == "forum" else "auto",
         )
+
+    def _model_link(self, flow: ChannelFlow, reading: Decision, author: int, ts: float,
+                    content: str) -> Target | None:
+        """The member an unaddressed line answers by the message-link model, when the rules found
+        none: the model's choice when it clears its probability, or, in a quiet channel, the one
+        open question just asked there when the model gives it a fair chance."""
+        p = flow.params
+        if p.reply_reading not in ("member", "model"):
+            return None
+        user: int | None
+        mid: int | None
+        if reading.parent_author_id is not None and reading.probability >= p.reply_link_probability:
+            user, mid = reading.parent_author_id, reading.parent_id
+        elif (
+            reading.candidate_probability >= p.quiet_link_probability
+            and not text.is_greeting(content)
+            and len(text.content_words(content)) >= 2  # something to say, not "good morning"
+            and self._quiet_question(flow, reading.candidate_id, author, ts)
+        ):
+            user, mid = reading.candidate_author_id, reading.candidate_id
+        else:
+            return None
+        if user is None or user == author or user in self._bots or self._read_by_rules(flow, user, content):
+            return None
+        return Target(user, mid, "inferred")
+
+    def _quiet_question(self, flow: ChannelFlow, message_id: int | None, author: int, ts: float) -> bool:
+        """`message_id` is an unanswered question (or one of its asker's lines about it) in a quiet
+        channel: nobody but its asker spoke there within the quiet window."""
+        target = flow.find(message_id) if message_id is not None else None
+        if target is None or target.author_id == author:
+            return False
+        asked = self._index.get(target.question_id) if target.asks and target.question_id is not None else None
+        question = asked or target
+        if not question.shaped or question.answered:
+            return False
+        horizon = ts - flow.params.quiet_seconds
+        return all(msg.author_id == target.author_id for msg in flow.recent() if msg.ts >= horizon)
+
+    @staticmethod
+    def _read_by_rules(flow: ChannelFlow, candidate: int, content: str) -> bool:
+        """Lines the typed-name and verdict rules have already read and left unlinked: a bare
+        yes/no or acknowledgement, or one naming the candidate as a thing ("works in ubuntu")."""
+        if text.is_acknowledgement(content) or text.is_yes_no_answer(content):
+            return True
+        last = flow.last_by(candidate)
+        return last is not None and last.name is not None and last.name in content.lower()
 
     @staticmethod
     def _asks_in_reply(ev: MessageCreated, msg: Msg) -> bool:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from bot.conversation.facts import InteractionKind
 from bot.conversation.flow_model import LinkModel
+from bot.conversation.reply_model import Decision, ReplyReader
 
 FUZZY_NAME_CHARS = 5  # typed names this long (and the names they match) may carry one typo
 
@@ -49,6 +50,13 @@ class FlowParams:
     keep_own_question: bool = True  # an asker's line just after their unanswered question stays in it
     idle_seconds: float = 600.0
     link_model: LinkModel | None = field(default_factory=lambda: shipped_link_model())
+    # The learned message-link model (`reply_model`): "message" picks which of the chosen
+    # member's lines a message answers; "member" also links an unaddressed message the rules
+    # leave unlinked to the author of the line the model picks; "off" reads by the rules alone.
+    reply_reading: str = "member"
+    reply_link_probability: float = 0.5  # the model's probability a "member" link needs
+    quiet_link_probability: float = 0.15  # ...for the one open question of a quiet channel
+    quiet_seconds: float = 1800.0  # a channel where only the asker spoke this long is quiet
 
 
 @dataclass(slots=True)
@@ -104,6 +112,17 @@ class ChannelFlow:
         default_factory=dict
     )  # first letter -> name keys long enough to misspell
     seq: int = 0
+    reader: ReplyReader | None = None  # the message-link model's window of this channel
+
+    def read(self, message_id: int, author_id: int, ts: float, content: str, mentions: tuple[int, ...],
+             author_name: str | None, is_bot: bool) -> Decision | None:
+        """The message-link model's reading of a new line (None when it is off)."""
+        if self.params.reply_reading == "off":
+            return None
+        if self.reader is None:
+            self.reader = ReplyReader()
+        reader = self.reader
+        return reader.read(reader.line(message_id, author_id, ts, content, mentions, author_name or "", is_bot))
 
     def add(self, msg: Msg) -> None:
         self.messages.append(msg)

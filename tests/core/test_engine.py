@@ -91,7 +91,7 @@ def test_edit_can_make_a_question_and_add_mentions() -> None:
     m = chat.send(ALICE, "the wifi keeps dropping")
     out = chat.feed(MessageEdited(GUILD, CHANNEL, m, chat.at, "how do I stop the wifi from dropping?"))
     assert any(isinstance(f, QuestionFact) for f in out) and chat.question(m) is not None
-    r = chat.send(BOB, "check powersave in NetworkManager")
+    r = chat.send(BOB, "check powersave in NetworkManager", seconds=4000)  # too late to read as an answer
     chat.feed(MessageEdited(GUILD, CHANNEL, r, chat.at, "<@1> check powersave", mentions=(ALICE,)))
     assert (ALICE, "mention") in chat.targets(r)
 

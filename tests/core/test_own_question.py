@@ -28,7 +28,7 @@ def test_an_answer_to_the_askers_next_line_answers_their_question() -> None:
 
 
 def test_without_the_rule_the_line_leaves_the_question_and_it_stays_open() -> None:
-    chat, q, follow, _answer = _run(FlowParams(keep_own_question=False))
+    chat, q, follow, _answer = _run(FlowParams(keep_own_question=False, reply_reading="off"))
     assert chat.targets(follow) == {(BOB, "inferred")}
     fact = chat.question(q)
     assert fact is not None and fact.status == "open"
