@@ -11,6 +11,15 @@ from typing import Literal
 
 ChannelKind = Literal["text", "thread", "forum_post"]
 
+# Discord gives every deleted account this one id ("Deleted User"): thousands of people, not one
+# member, so it is read as a bot (never a member, helper, asker or tie).
+DELETED_USER_ID = 456226577798135808
+
+
+def is_placeholder_account(user_id: int) -> bool:
+    """True for ids that stand for no one member (Discord's deleted-account placeholder)."""
+    return user_id == DELETED_USER_ID
+
 
 @dataclass(frozen=True, slots=True)
 class MessageCreated:

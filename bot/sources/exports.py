@@ -21,7 +21,14 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from bot.conversation.events import ChannelKind, Event, MemberJoined, MessageCreated, ReactionAdded
+from bot.conversation.events import (
+    ChannelKind,
+    Event,
+    MemberJoined,
+    MessageCreated,
+    ReactionAdded,
+    is_placeholder_account,
+)
 from bot.sources.export_chunks import BLOCK, Unsure, fast_messages
 
 CHAT_TYPES = frozenset({"Default", "Reply"})
@@ -212,7 +219,7 @@ class ExportReader:
                 last_at = created
             else:
                 stats.out_of_order += 1
-            is_bot = bool(author.get("isBot", False))
+            is_bot = bool(author.get("isBot", False)) or is_placeholder_account(author_id)
             if mtype in JOIN_TYPES:
                 if build:
                     yield MemberJoined(header.guild_id, author_id, created, is_bot=is_bot)
@@ -280,7 +287,7 @@ def _message_fields(raw: dict[str, Any]) -> tuple[str, tuple[int, ...], int | No
     for mention in mentions_raw:
         if isinstance(mention, dict):
             uid = _snowflake(mention.get("id"), "mention id")
-            if uid not in mentions:
+            if uid not in mentions and not is_placeholder_account(uid):
                 mentions.append(uid)
     reference = raw.get("reference")
     ref_id: int | None = None
@@ -309,7 +316,7 @@ def _reaction_users(raw: dict[str, Any], skipped: Counter[str]) -> Iterator[tupl
             except ValueError:
                 skipped["malformed reaction user"] += 1
                 continue
-            yield emoji, uid, bool(user.get("isBot", False))
+            yield emoji, uid, bool(user.get("isBot", False)) or is_placeholder_account(uid)
 
 
 def printable(text: str) -> str:

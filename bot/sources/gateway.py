@@ -23,6 +23,7 @@ from bot.conversation.events import (
     ReactionAdded,
     ReactionRemoved,
     ThreadCreated,
+    is_placeholder_account,
 )
 
 # Message types that carry something a member wrote; everything else is a system notice.
@@ -53,7 +54,9 @@ def _where(payload: _InChannel, message_id: int) -> _Where | None:
 
 
 def _unique_ids(users: Sequence[discord.abc.Snowflake]) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(user.id for user in users)) if users else ()
+    if not users:
+        return ()
+    return tuple(dict.fromkeys(u.id for u in users if not is_placeholder_account(u.id)))
 
 
 def _is_forum(channel: object) -> bool:
@@ -120,7 +123,7 @@ def message_created(msg: discord.Message) -> MessageCreated | None:
         author_id=author.id,
         created_at=msg.created_at,
         content=msg.content,
-        author_is_bot=author.bot or msg.webhook_id is not None,
+        author_is_bot=author.bot or msg.webhook_id is not None or is_placeholder_account(author.id),
         channel_kind=kind,
         parent_channel_id=parent_id,
         mentions=_unique_ids(msg.mentions),
