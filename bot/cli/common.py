@@ -25,6 +25,13 @@ def choose_database(db: str | None, default_path: str) -> str:
     return database_url(default_path)
 
 
+def scratch_database(db: str | None, scratch_path: str) -> str:
+    """`--db` when given, else a throwaway SQLite file at `scratch_path`: commands that replay
+    or simulate (digest, demo) never write into the bot's database (`HEARTH_DATABASE_URL`)
+    unless told to."""
+    return database_url(db) if db else database_url(scratch_path)
+
+
 def open_exports(paths: Sequence[Path]) -> list[ExportReader]:
     """Open every export (headers only) and check they come from one server."""
     if not paths:

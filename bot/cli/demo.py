@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, choose_database, open_exports
+from bot.cli.common import CliError, open_exports, scratch_database
 from bot.cli.demo_seed import Community, load_community, seed_community
 from bot.cli.demo_story import tell
 from bot.conversation.clock import FakeClock
@@ -56,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--db",
         default=None,
         help="keep the replay's database in this SQLite file or database URL "
-        "(default: HEARTH_DATABASE_URL, else a temporary SQLite file)",
+        "(default: a temporary SQLite file; HEARTH_DATABASE_URL is never used)",
     )
     parser.add_argument(
         "--tick-minutes",
@@ -151,7 +151,7 @@ async def demo(
     first = event_time(first_event)
     clock = FakeClock(first - timedelta(hours=1))
     with tempfile.TemporaryDirectory(prefix="hearth-demo-") as tmp:
-        url = choose_database(db, str(Path(tmp) / "demo.db"))
+        url = scratch_database(db, str(Path(tmp) / "demo.db"))
         settings = Settings.model_validate({"database": {"url": url}})
         services = await build_services(settings, clock)
         try:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bot.cli.analyze import analyze
-from bot.cli.common import CliError, choose_database, open_exports
+from bot.cli.common import CliError, open_exports, scratch_database
 from bot.store.session import create_engine
 
 WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--week", help="ISO week such as 2025-W03 (default: the last complete week of the data)"
     )
     parser.add_argument(
-        "--db", help="keep the analysis in this SQLite file or database URL (default: temporary)"
+        "--db",
+        help="keep the analysis in this SQLite file or database URL "
+        "(default: a temporary file; HEARTH_DATABASE_URL is never used)",
     )
     parser.set_defaults(func=run)
 
@@ -38,7 +40,7 @@ async def write_digest(exports: list[Path], out: Path, week: str | None, db: str
 
     readers = open_exports(exports)
     with tempfile.TemporaryDirectory(prefix="hearth-digest-") as tmp:
-        url = choose_database(db, str(Path(tmp) / "digest.db"))
+        url = scratch_database(db, str(Path(tmp) / "digest.db"))
         result = await analyze(exports, out / "analysis.json", url)
         names = result["names"]
         assert isinstance(names, dict)

@@ -88,15 +88,14 @@ async def test_analyze_report_is_byte_identical_on_both_backends_sample(
     assert await _stored_counts(pg_url) == (counts["questions"], counts["interactions"])
 
 
-async def test_demo_uses_the_database_url_and_logs_the_same_actions(
+async def test_demo_on_postgresql_logs_the_same_actions(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     exports = _ubuntu_exports(1)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HEARTH_DATABASE_URL", raising=False)
     on_sqlite = await demo(exports, None, db=str(tmp_path / "demo.db"))
-    monkeypatch.setenv("HEARTH_DATABASE_URL", pg_url)
-    on_pg = await demo(exports, None)
+    on_pg = await demo(exports, None, db=pg_url)  # offline commands take the database from --db only
     assert on_sqlite.records, "the replay logged nothing"
     assert on_pg.records == on_sqlite.records
     questions, _ = await _stored_counts(pg_url)
