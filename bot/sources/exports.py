@@ -30,6 +30,7 @@ from bot.conversation.events import (
     is_placeholder_account,
 )
 from bot.sources.export_chunks import BLOCK, Unsure, fast_messages
+from bot.sources.export_depth import TooDeep, check_depth
 
 CHAT_TYPES = frozenset({"Default", "Reply"})
 JOIN_TYPES = frozenset({"GuildMemberJoin"})
@@ -114,7 +115,15 @@ def _first_object(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def read_header(path: Path) -> ExportHeader:
-    """Read the guild and channel of an export without reading its messages."""
+    """Read the guild and channel of an export without reading its messages (after checking how
+    deeply the whole file nests, so no parser ever builds a hostile value)."""
+    try:
+        with path.open("rb") as handle:
+            check_depth(handle)
+    except TooDeep as exc:
+        raise ExportError(path, f"{exc}; an export nests fewer than ten levels, so this is not one") from exc
+    except OSError as exc:
+        raise ExportError(path, f"cannot be read ({exc.strerror or exc})") from exc
     try:
         guild = _first_object(path, "guild")
         channel = _first_object(path, "channel")
