@@ -72,7 +72,7 @@ class ConfirmDelete(discord.ui.View):
         report = await self.service.delete(self.guild_id, self.user_id)
         detail = ", ".join(f"{table}: {n}" for table, n in sorted(report.rows_by_table.items())) or "nothing was stored"
         await interaction.response.edit_message(
-            content=f"Deleted {report.total} stored rows ({truncate(detail, 1500)}).",
+            content=f"Removed you from {report.total} stored rows, deleted or anonymised ({truncate(detail, 1500)}).",
             view=None,
             allowed_mentions=no_mentions(),
         )

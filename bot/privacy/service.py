@@ -97,13 +97,21 @@ class PrivacyService:
             return user_id in await member_repo.opted_out_ids(session, guild_id)
 
     async def delete(self, guild_id: int, user_id: int) -> DeletionReport:
-        """Remove the member's rows from every table of this server (opt-out is kept if set).
+        """Remove the member's rows, and rows about their messages, from every table of this
+        server (opt-out is kept if set).
 
         Buffered facts are written first (or they would bring rows back), and the engine is told
-        that the member's questions are gone so it does not write them again.
+        that the member's messages are gone so it does not write them again. What there is to
+        remove is counted before anything changes (a rolled-back run of the same deletion), so
+        the count includes rows the engine takes away itself.
         """
         if self._pipeline is not None:
             await self._pipeline.flush()
+        async with self._sessionmaker() as session:
+            message_ids = await privacy_repo.member_message_ids(session, guild_id, user_id)
+            planned = await privacy_repo.delete_member_data(session, guild_id, user_id, message_ids)
+            await session.rollback()
+        if self._pipeline is not None:
             summary = await self.summary(guild_id, user_id)
             now = self._clock.now()
             for question in summary.get("questions_asked") or []:
@@ -115,20 +123,21 @@ class PrivacyService:
                         deleted_at=now,
                     )
                 )
-            await self._forget_in_engine(guild_id, user_id, now)
+            await self._forget_in_engine(guild_id, user_id, now, set(message_ids))
             await self._pipeline.flush()
         async with self._sessionmaker() as session:
             was_opted_out = user_id in await member_repo.opted_out_ids(session, guild_id)
-            counts = await privacy_repo.delete_member_data(session, guild_id, user_id)
+            done = await privacy_repo.delete_member_data(session, guild_id, user_id, message_ids)
             if was_opted_out:
                 # Deleting data must not silently restart tracking.
                 await member_repo.set_opt_out(session, guild_id, user_id, True)
             await session.commit()
         if self._on_change is not None:
             await self._on_change(guild_id)
+        counts = {t: max(planned.get(t, 0), done.get(t, 0)) for t in {*planned, *done}}
         return DeletionReport(rows_by_table={k: v for k, v in counts.items() if v})
 
-    async def _forget_in_engine(self, guild_id: int, user_id: int, now: datetime) -> None:
+    async def _forget_in_engine(self, guild_id: int, user_id: int, now: datetime, mine: set[int]) -> None:
         """The engine remembers recent messages and each question's responders: without this, a
         later reply or thanks in a question the member answered writes their old part back."""
         assert self._pipeline is not None
@@ -141,9 +150,12 @@ class PrivacyService:
             return
         for question_id in footprint.responded_question_ids:
             fact = engine.question(question_id)
-            if fact is not None and user_id in fact.responder_ids:
+            if fact is None:
+                continue
+            if user_id in fact.responder_ids or fact.first_response_message_id in mine:
                 kept = tuple(r for r in fact.responder_ids if r != user_id)
-                engine.restore([replace(fact, responder_ids=kept)])
+                first = None if fact.first_response_message_id in mine else fact.first_response_message_id
+                engine.restore([replace(fact, responder_ids=kept, first_response_message_id=first)])
 
     async def set_opt_out(self, guild_id: int, user_id: int, opted_out: bool) -> bool:
         """Returns True when this changed anything."""

@@ -27,7 +27,8 @@ class Digest(Base):
     message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True, autoincrement=False)
     channel_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True, autoincrement=False)
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # links to open questions: a member's deletion takes theirs out (`bot.privacy.store`)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info={"names_messages": True})
 
     __table_args__ = (UniqueConstraint("guild_id", "week_key"),)
 
