@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +61,50 @@ async def test_a_broken_export_found_beside_the_replay_writes_nothing(
     assert str(broken) in text and "timestamp is not ISO-8601" in text and "nothing was written" in text
     assert not db.exists()
     assert not (tmp_path / "r.json").exists()
+
+
+PARENT = """
+import asyncio, sys
+from pathlib import Path
+import bot.cli.analyze_check as side
+side.PARALLEL_BYTES = 0
+async def main():
+    check = await side.SideCheck.start([Path(sys.argv[1])])
+    print(check._proc.pid, flush=True)
+    await asyncio.sleep(60)
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_the_check_ends_when_analyze_is_killed(tmp_path: Path) -> None:
+    """A check whose `analyze` was killed (SIGKILL: no clean-up runs) stops instead of reading on.
+    The export is a pipe that never ends, so the check would otherwise wait forever."""
+    fifo = tmp_path / "never-ending.json"
+    os.mkfifo(fifo)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(fifo)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1]
+    )
+    writer = os.open(fifo, os.O_WRONLY)  # the check has opened it for reading
+    try:
+        os.write(writer, b'{"guild": {"id": "1", "name": "x"}, "channel": ')
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the export check outlived the analyze that started it"
+    finally:
+        os.close(writer)
+        if parent.stdout is not None:
+            parent.stdout.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.conversation.engine import Engine
 from bot.conversation.events import Event, MessageCreated
 from bot.conversation.facts import Fact
-from bot.sources.exports import ReadStats
+from bot.sources.exports import WITH_PARENT, ReadStats
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,17 @@ class SideCheck:
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self._proc = proc
-        self._output = asyncio.ensure_future(proc.communicate())
+        self._output = asyncio.ensure_future(self._read(proc))
+
+    @staticmethod
+    async def _read(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+        """stdout and stderr to the end (not `communicate()`: it would close the child's stdin,
+        which the child reads as this process having ended)."""
+        assert proc.stdout is not None and proc.stderr is not None
+        out, err, _ = await asyncio.gather(proc.stdout.read(), proc.stderr.read(), proc.wait())
+        if proc.stdin is not None:
+            proc.stdin.close()
+        return out, err
 
     @classmethod
     async def start(cls, paths: Sequence[Path]) -> SideCheck | None:
@@ -52,7 +62,9 @@ class SideCheck:
                 sys.executable,
                 "-m",
                 "bot.sources.exports",
+                WITH_PARENT,
                 *map(str, paths),
+                stdin=asyncio.subprocess.PIPE,  # never written: it closes when this process ends
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )

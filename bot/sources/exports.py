@@ -10,7 +10,9 @@ from __future__ import annotations
 import gc
 import heapq
 import json
+import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -386,9 +388,29 @@ def check_exports(paths: Sequence[Path]) -> ReadStats:
     return total
 
 
+WITH_PARENT = "--exit-with-parent"
+
+
+def _exit_with_parent() -> None:
+    """End this process when the parent's end of stdin closes (the parent exited or was
+    killed): a check nobody waits for must not go on reading a big export."""
+
+    def watch() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: Sequence[str]) -> int:
-    """`python -m bot.sources.exports FILE...`: check exports and print the outcome as one JSON line
-    (`analyze` runs this beside its replay so a second core does the checking)."""
+    """`python -m bot.sources.exports [--exit-with-parent] FILE...`: check exports and print the
+    outcome as one JSON line (`analyze` runs this beside its replay so a second core does the
+    checking, with a pipe on stdin that closes when `analyze` ends)."""
+    argv = list(argv)
+    if argv[:1] == [WITH_PARENT]:
+        argv = argv[1:]
+        _exit_with_parent()
     gc.freeze()  # a check keeps little alive: no full collection needs to walk the start-up objects
     gc.set_threshold(50_000, 20, 100)
     try:
