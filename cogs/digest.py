@@ -21,6 +21,7 @@ from bot.digest.markdown import late_note, period, sections, title
 from bot.digest.service import DigestService
 from bot.digest.week_digest import DigestAction, WeekDigest
 from bot.errors import InvalidInput
+from bot.questions.visibility import EVERYONE
 from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, needed
@@ -104,6 +105,11 @@ class DigestCog(commands.Cog):
         found = {uid: guild.get_member(uid) for uid in wanted}
         return {uid: m.display_name for uid, m in found.items() if m is not None}
 
+    def _shown_to(self, digest: WeekDigest, reader: int | None) -> WeekDigest:
+        """Only the open questions of channels `reader` (`EVERYONE` for a post) can read."""
+        access = self.bot.channel_access
+        return digest.with_open_questions(lambda q: access.can_read(digest.guild_id, q.channel_id, reader))
+
     async def _files(self, guild_id: int, digest: WeekDigest) -> tuple[list[discord.Embed], discord.File]:
         names = self.names(guild_id, digest)
         png = await asyncio.to_thread(render_chart, digest, names)
@@ -116,6 +122,7 @@ class DigestCog(commands.Cog):
         guild_id = guild_id_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await self.service.preview(guild_id, self.bot.clock.now())
+        digest = self._shown_to(digest, interaction.user.id)
         embeds, file = await self._files(guild_id, digest)
         await interaction.followup.send(
             embeds=embeds, file=file, ephemeral=True, allowed_mentions=no_mentions()
@@ -201,7 +208,7 @@ class DigestCog(commands.Cog):
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("digest channel %s of guild %s is gone", action.channel_id, action.guild_id)
             return None
-        embeds, file = await self._files(action.guild_id, digest)
+        embeds, file = await self._files(action.guild_id, self._shown_to(digest, EVERYONE))
         try:
             message = await channel.send(embeds=embeds, file=file, allowed_mentions=no_mentions())
         except discord.HTTPException:

@@ -251,7 +251,7 @@ class NudgeCog(commands.Cog):
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.service.relist(question, self.bot.clock.now())
+        result = await self.service.relist(question, self.bot.clock.now(), self.bot.channel_access)
         listed, invited = (False, 0) if isinstance(result, RelistRefused) else await self.deliver_relist(result)
         await interaction.followup.send(
             relist_reply(result, listed=listed, invited=invited), ephemeral=True, allowed_mentions=no_mentions()
@@ -298,7 +298,7 @@ class NudgeCog(commands.Cog):
         """Post every due step this process owns, then mark the listings of questions answered
         since; returns how many steps were posted."""
         now = self.bot.clock.now()
-        actions = await self.service.take_due(now, self.bot.serves_guild)
+        actions = await self.service.take_due(now, self.bot.serves_guild, self.bot.channel_access)
         posted = 0
         for action in actions:
             if await self.deliver(action):

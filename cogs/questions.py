@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.conversation.facts import QuestionFact
 from bot.conversation.safety import one_line, truncate
 from bot.errors import InvalidInput
 from bot.questions.service import QuestionService, parse_message_ref
+from bot.questions.visibility import EVERYONE, readable_by
 from bot.runtime.command_errors import ensure_error_handler
 from cogs.common.checks import has_moderator_permission
 from cogs.common.context import guild_id_of, needed
@@ -37,13 +40,21 @@ class OpenQuestionsView(Paginator):
     """Pages of open questions, plus a menu to resolve one the viewer asked (any, for a moderator)."""
 
     def __init__(
-        self, service: QuestionService, guild_id: int, channel_id: int | None, *, owner_id: int, moderator: bool
+        self,
+        service: QuestionService,
+        guild_id: int,
+        channel_id: int | None,
+        *,
+        owner_id: int,
+        moderator: bool,
+        visible: Callable[[QuestionFact], bool] | None = None,
     ) -> None:
         super().__init__(self._render, owner_id=owner_id)
         self.service = service
         self.guild_id = guild_id
         self.channel_id = channel_id
         self.moderator = moderator
+        self.visible = visible
         self.picker: discord.ui.Select[OpenQuestionsView] = discord.ui.Select(
             placeholder="Resolve one of these questions…", min_values=1, max_values=1
         )
@@ -53,7 +64,9 @@ class OpenQuestionsView(Paginator):
         return self.pages > 1 or self.picker in self.children
 
     async def _render(self, page: int) -> tuple[discord.Embed, int, int]:
-        result = await self.service.open_page(self.guild_id, page, channel_id=self.channel_id)
+        result = await self.service.open_page(
+            self.guild_id, page, channel_id=self.channel_id, visible=self.visible
+        )
         first = result.page * result.per_page + 1
         mine = [
             (first + i, q) for i, q in enumerate(result.items) if self.moderator or q.asker_id == self.owner_id
@@ -111,13 +124,15 @@ class QuestionsCog(commands.GroupCog, group_name="questions", group_description=
     ) -> None:
         guild_id = guild_id_of(interaction)
         channel_id = channel.id if channel is not None else None
-
+        # shown only to the member: the channels they can read; posted here: what @everyone can read
+        reader = EVERYONE if public else interaction.user.id
         view = OpenQuestionsView(
             self.questions,
             guild_id,
             channel_id,
             owner_id=interaction.user.id,
             moderator=has_moderator_permission(interaction),
+            visible=readable_by(self.bot.channel_access, reader),
         )
         embed = await view.first_page()
         if not view.has_controls():
@@ -148,7 +163,10 @@ class QuestionsCog(commands.GroupCog, group_name="questions", group_description=
         if interaction.guild_id is None:
             return []
         found = await self.questions.choices_for(
-            interaction.guild_id, interaction.user.id, moderator=has_moderator_permission(interaction)
+            interaction.guild_id,
+            interaction.user.id,
+            moderator=has_moderator_permission(interaction),
+            visible=readable_by(self.bot.channel_access, interaction.user.id),
         )
         needle = current.strip().lower()
         choices: list[app_commands.Choice[str]] = []

@@ -6,8 +6,8 @@ plain-text summary by `bot.digest.wording`. Everything here is pure: no I/O, no 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -253,6 +253,11 @@ class WeekDigest:
     response_target_minutes: int = 30
     partial: bool = False
     late: bool = False
+
+    def with_open_questions(self, keep: Callable[[OpenQuestion], bool]) -> WeekDigest:
+        """The same digest listing only the open questions `keep` admits (the count of open
+        questions stays: the rest show as "… and N more")."""
+        return replace(self, open_questions=tuple(q for q in self.open_questions if keep(q)))
 
     def number(self, name: str) -> Number | None:
         """One numeric figure by name (see NUMERIC_FIGURES)."""

@@ -10,7 +10,7 @@ question found by a backfill long after it was asked, is skipped rather than sen
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol
@@ -331,31 +331,37 @@ def plan_actions(
     settings: NudgeSettings,
     *,
     help_wanted_channel_id: int | None = None,
+    readable: Callable[[QuestionFact, int | None], bool] | None = None,
 ) -> list[NudgeLadderAction]:
     """Every action due now for one guild's questions, oldest question first.
 
-    Helpers chosen for one question count against the caps for the next ones.
+    Helpers chosen for one question count against the caps for the next ones. With
+    `readable(question, user_id)` (`None`: @everyone), a question is listed in the public
+    help-wanted channel only when @everyone can read where it was asked, and only helpers who
+    can read it are invited.
     """
     running: dict[int, list[datetime]] = {user: list(times) for user, times in history.items()}
     actions: list[NudgeLadderAction] = []
     for question in sorted(questions, key=lambda q: (q.asked_at, q.message_id)):
+        listing_channel = help_wanted_channel_id
+        if listing_channel is not None and readable is not None and not readable(question, None):
+            listing_channel = None  # asked where not everyone can read: never listed publicly
         step = ladder_step_due(
             question,
             sent_steps.get(question.message_id, ()),
             now,
             settings,
-            has_help_wanted_channel=help_wanted_channel_id is not None,
+            has_help_wanted_channel=listing_channel is not None,
         )
         if step is None:
             continue
         helper_ids: tuple[int, ...] = ()
         if step == "nudge":
-            helper_ids = tuple(choose_helpers(question, candidates, running, now, settings.limits))
+            pool = candidates if readable is None else [c for c in candidates if readable(question, c.user_id)]
+            helper_ids = tuple(choose_helpers(question, pool, running, now, settings.limits))
             for user_id in helper_ids:
                 running.setdefault(user_id, []).append(now)
-        action = build_action(
-            step, question, now, helper_ids=helper_ids, help_wanted_channel_id=help_wanted_channel_id
-        )
+        action = build_action(step, question, now, helper_ids=helper_ids, help_wanted_channel_id=listing_channel)
         if action is not None:
             actions.append(action)
     return actions

@@ -23,6 +23,7 @@ from bot.nudges.helper_choice import HelperProfile
 from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
 from bot.nudges.relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
 from bot.nudges.store import helper_profiles
+from bot.questions.visibility import EVERYONE, ChannelAccess, can_read_place
 from bot.settings.guild import ServerSettings
 from bot.settings.service import SettingsService
 
@@ -43,6 +44,10 @@ class NudgeInputError(InvalidInput):
 
 HelperInfo = repo.HelperRow  # what the cogs show about a helper
 PostedListing = repo.PostedListing  # a help-wanted post of a question no longer open
+
+
+def _readable(access: ChannelAccess | None) -> Callable[[QuestionFact, int | None], bool] | None:
+    return None if access is None else can_read_place(access)
 
 
 def parse_topics(raw: str | Sequence[str]) -> tuple[str, ...]:
@@ -184,11 +189,14 @@ class NudgeService:
         self,
         now: datetime | None = None,
         owns_guild: Callable[[int], bool] | None = None,
+        access: ChannelAccess | None = None,
     ) -> list[NudgeLadderAction]:
         """Everything to post now, across guilds, derived from the database.
 
         Steps already claimed are never returned again (also after a restart). Claim each
-        action with `claim()` before posting it: only a True claim may be posted.
+        action with `claim()` before posting it: only a True claim may be posted. With
+        `access`, questions are listed publicly only from channels @everyone can read, and
+        only helpers who can read a question are invited to it.
         """
         now = now or self._clock.now()
         async with self._sessionmaker() as session:
@@ -200,17 +208,22 @@ class NudgeService:
             quiet = self._quiet_until.get(guild_id)
             if quiet is not None and now < quiet:
                 continue
-            actions.extend(await self._plan_guild(guild_id, now))
+            actions.extend(await self._plan_guild(guild_id, now, access))
         return actions
 
     async def take_due(
-        self, now: datetime | None = None, owns_guild: Callable[[int], bool] | None = None
+        self,
+        now: datetime | None = None,
+        owns_guild: Callable[[int], bool] | None = None,
+        access: ChannelAccess | None = None,
     ) -> list[NudgeLadderAction]:
         """`due()` then `claim()` each: the actions this caller now owns and must post."""
         now = now or self._clock.now()
-        return [action for action in await self.due(now, owns_guild) if await self.claim(action, now)]
+        return [action for action in await self.due(now, owns_guild, access) if await self.claim(action, now)]
 
-    async def _plan_guild(self, guild_id: int, now: datetime) -> list[NudgeLadderAction]:
+    async def _plan_guild(
+        self, guild_id: int, now: datetime, access: ChannelAccess | None = None
+    ) -> list[NudgeLadderAction]:
         async with self._sessionmaker() as session:
             config = await self._settings.read(session, guild_id)
             settings = config.nudge_settings
@@ -242,6 +255,7 @@ class NudgeService:
             now,
             settings,
             help_wanted_channel_id=config.help_wanted_channel_id,
+            readable=_readable(access),
         )
 
     async def _choice_inputs(
@@ -277,8 +291,11 @@ class NudgeService:
 
     # --- "still need help" and closed listings ---------------------------------------
 
-    async def relist(self, question: QuestionFact, now: datetime | None = None) -> Relist | RelistRefused:
-        """List an open question again and invite helpers not invited to it yet.
+    async def relist(
+        self, question: QuestionFact, now: datetime | None = None, access: ChannelAccess | None = None
+    ) -> Relist | RelistRefused:
+        """List an open question again and invite helpers not invited to it yet (with `access`:
+        listed only when @everyone can read its channel, to helpers who can read it).
 
         The re-listing is claimed before it is returned (a double click gets a refusal):
         post it, then `mark_sent()` it, or `release()` it after a passing failure.
@@ -294,6 +311,12 @@ class NudgeService:
                 return plan
             wanted = settings.enabled and settings.helpers_per_nudge > 0
             candidates, history = await self._choice_inputs(session, config, now, wanted)
+        listing_channel = config.help_wanted_channel_id
+        if access is not None:
+            readable = can_read_place(access)
+            candidates = [c for c in candidates if readable(question, c.user_id)]
+            if not readable(question, EVERYONE):
+                listing_channel = None
         plan = plan_relist(
             question,
             relisted_at,
@@ -302,7 +325,7 @@ class NudgeService:
             history,
             now,
             settings,
-            help_wanted_channel_id=config.help_wanted_channel_id,
+            help_wanted_channel_id=listing_channel,
         )
         if isinstance(plan, RelistRefused):
             return plan

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +19,8 @@ from bot.conversation.events import AnswerMarked, Event, QuestionMarked, Questio
 from bot.conversation.facts import Fact, QuestionFact
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.questions import store as question_repo
+
+MAX_FILTERED = 5000  # open questions read to filter by channel access (the longest waiting first)
 
 _LINK = re.compile(r"discord(?:app)?\.com/channels/(\d{1,25}|@me)/(\d{1,25})/(\d{1,25})")
 _ID = re.compile(r"^\s*(\d{5,20})\s*$")
@@ -86,16 +88,34 @@ class QuestionService:
         self._pipeline = pipeline
         self.page_size = max(1, page_size)
 
-    async def open_page(self, guild_id: int, page: int = 0, *, channel_id: int | None = None) -> OpenQuestionsPage:
-        """Open questions (oldest first waiting the longest) one page at a time."""
+    async def open_page(
+        self,
+        guild_id: int,
+        page: int = 0,
+        *,
+        channel_id: int | None = None,
+        visible: Callable[[QuestionFact], bool] | None = None,
+    ) -> OpenQuestionsPage:
+        """Open questions (oldest first waiting the longest) one page at a time; with `visible`
+        only those it admits (the questions of channels the reader can read), counted so too."""
         await self._pipeline.flush()  # what the engine has decided is visible to the reader
         async with self._sessionmaker() as session:
-            total = await question_repo.count_open(session, guild_id, channel_id=channel_id)
+            if visible is not None:
+                every = await question_repo.open_questions(
+                    session, guild_id, limit=MAX_FILTERED, offset=0, channel_id=channel_id
+                )
+                shown = [q for q in every if visible(q)]
+                total = len(shown)
+            else:
+                total = await question_repo.count_open(session, guild_id, channel_id=channel_id)
             pages = max(1, math.ceil(total / self.page_size))
             page = min(max(0, page), pages - 1)
-            items = await question_repo.open_questions(
-                session, guild_id, limit=self.page_size, offset=page * self.page_size, channel_id=channel_id
-            )
+            if visible is not None:
+                items = shown[page * self.page_size : (page + 1) * self.page_size]
+            else:
+                items = await question_repo.open_questions(
+                    session, guild_id, limit=self.page_size, offset=page * self.page_size, channel_id=channel_id
+                )
         return OpenQuestionsPage(items=list(items), total=total, page=page, pages=pages, per_page=self.page_size)
 
     async def get(self, guild_id: int, message_id: int) -> QuestionFact:
@@ -112,12 +132,25 @@ class QuestionService:
             question = await question_repo.get_question(session, message_id)
         return question if question is not None and question.guild_id == guild_id else None
 
-    async def choices_for(self, guild_id: int, user_id: int, *, moderator: bool, limit: int = 25) -> list[QuestionFact]:
-        """Open questions a member may resolve (their own; every one for a moderator), newest first."""
+    async def choices_for(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        moderator: bool,
+        limit: int = 25,
+        visible: Callable[[QuestionFact], bool] | None = None,
+    ) -> list[QuestionFact]:
+        """Open questions a member may resolve (their own; every one for a moderator, of the
+        channels `visible` admits), newest first."""
         await self._pipeline.flush()
         async with self._sessionmaker() as session:
             items = await question_repo.open_questions(session, guild_id, limit=500, offset=0)
-        mine = [q for q in items if moderator or q.asker_id == user_id]
+        mine = [
+            q
+            for q in items
+            if q.asker_id == user_id or (moderator and (visible is None or visible(q)))
+        ]
         mine.sort(key=lambda q: q.asked_at, reverse=True)
         return mine[:limit]
 

@@ -12,6 +12,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.conversation.clock import Clock
+from bot.runtime.channel_access import DiscordChannelAccess
 from bot.runtime.command_errors import HearthTree
 from bot.runtime.log_privacy import keep_bodies_out_of_logs
 from bot.runtime.scheduler import DEFAULT_MISFIRE_GRACE_SECONDS, Scheduler
@@ -95,6 +96,7 @@ class HearthBot(commands.AutoShardedBot):
         keep_bodies_out_of_logs()
         self.services = services
         self.clock = clock
+        self.channel_access = DiscordChannelAccess(self)
         self.settings = settings
         self.scheduler = Scheduler(misfire_grace_seconds=settings.misfire_grace_seconds, ready=self.is_ready)
         self.loaded_extensions: list[str] = []

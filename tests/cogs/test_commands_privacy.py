@@ -87,7 +87,7 @@ async def test_delete_asks_for_confirmation(hearth: HearthWorld, hearth_bot: Hea
     questions = services_of(hearth_bot).questions
     interests = services_of(hearth_bot).interests
     if confirm:
-        assert "Deleted" in text
+        assert "Removed you from" in text and "deleted or anonymised" in text
         assert await questions.find(hearth.guild.id, question_id) is None
         assert await interests.for_member(hearth.guild.id, hearth.alice.id) == []
         summary = await services_of(hearth_bot).privacy.summary(hearth.guild.id, hearth.alice.id)
