@@ -1,4 +1,4 @@
-"""/interests add|remove|list: what a member likes to talk about (used for introductions and helpers)."""
+"""/interests add|remove|list (and block|unblock for moderators): what a member likes to talk about (used for introductions and helpers)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.conversation.safety import escape_markdown, neutralize_mentions
 from bot.interests.service import MAX_INTEREST_CHARS, InterestService
 from bot.runtime.command_errors import ensure_error_handler
+from cogs.common.checks import moderator_only
 from cogs.common.context import guild_id_of, needed
 from cogs.common.embeds import base_embed, no_mentions
 
@@ -69,6 +70,29 @@ class InterestsCog(commands.GroupCog, group_name="interests", group_description=
         if interaction.guild_id is None:
             return []
         return _choices(await self.interests.for_member(interaction.guild_id, interaction.user.id), current)
+
+    @app_commands.command(name="block", description="Take an interest out of this server for good (moderators)")
+    @app_commands.describe(interest="The interest (it is removed from every member and cannot be added again)")
+    @moderator_only()
+    async def block(self, interaction: discord.Interaction[Any], interest: str) -> None:
+        blocked, removed = await self.interests.block(guild_id_of(interaction), interest)
+        members = "1 member" if removed == 1 else f"{removed} members"
+        await _confirm(interaction, f"Blocked **{_shown(blocked)}**: removed from {members}; nobody can add it again.")
+
+    @app_commands.command(name="unblock", description="Allow a blocked interest again (moderators)")
+    @app_commands.describe(interest="A blocked interest")
+    @moderator_only()
+    async def unblock(self, interaction: discord.Interaction[Any], interest: str) -> None:
+        allowed = await self.interests.unblock(guild_id_of(interaction), interest)
+        await _confirm(interaction, f"**{_shown(allowed)}** can be added again.")
+
+    @unblock.autocomplete("interest")
+    async def _unblock_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        return _choices(await self.interests.blocked(interaction.guild_id), current)
 
     @app_commands.command(name="list", description="Show your interests")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.dialect import dialect_insert
-from bot.store.models.core import Interest
+from bot.store.models.core import BlockedInterest, Interest
 
 
 def normalise(interest: str) -> str:
@@ -48,15 +50,47 @@ def _escape_like(value: str) -> str:
 
 
 async def guild_interests(
-    session: AsyncSession, guild_id: int, prefix: str = "", limit: int = 25
+    session: AsyncSession, guild_id: int, prefix: str = "", limit: int = 25, *, min_members: int = 1
 ) -> list[str]:
-    """Distinct interests in the server starting with `prefix`, most common first (autocomplete)."""
-    stmt = select(Interest.interest).where(Interest.guild_id == guild_id)
+    """Distinct interests in the server starting with `prefix`, held by at least `min_members`
+    members and not blocked, most common first (autocomplete)."""
+    blocked = select(BlockedInterest.interest).where(BlockedInterest.guild_id == guild_id)
+    stmt = select(Interest.interest).where(Interest.guild_id == guild_id, Interest.interest.not_in(blocked))
     needle = normalise(prefix)
     if needle:
         stmt = stmt.where(Interest.interest.like(_escape_like(needle) + "%", escape="\\"))
-    stmt = stmt.group_by(Interest.interest).order_by(func.count().desc(), Interest.interest).limit(limit)
+    stmt = (
+        stmt.group_by(Interest.interest)
+        .having(func.count() >= min_members)
+        .order_by(func.count().desc(), Interest.interest)
+        .limit(limit)
+    )
     return list(await session.scalars(stmt))
+
+
+async def blocked_interests(session: AsyncSession, guild_id: int) -> set[str]:
+    rows = await session.scalars(select(BlockedInterest.interest).where(BlockedInterest.guild_id == guild_id))
+    return set(rows)
+
+
+async def block_interest(session: AsyncSession, guild_id: int, interest: str, at: datetime) -> int:
+    """Block `interest` in the server and take it from every member; returns how many had it."""
+    removed = await session.execute(
+        delete(Interest).where(Interest.guild_id == guild_id, Interest.interest == interest)
+    )
+    await session.execute(
+        dialect_insert(session, BlockedInterest)
+        .values(guild_id=guild_id, interest=interest, blocked_at=at)
+        .on_conflict_do_nothing()
+    )
+    return int(getattr(removed, "rowcount", 0) or 0)
+
+
+async def unblock_interest(session: AsyncSession, guild_id: int, interest: str) -> bool:
+    result = await session.execute(
+        delete(BlockedInterest).where(BlockedInterest.guild_id == guild_id, BlockedInterest.interest == interest)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def all_interests(session: AsyncSession, guild_id: int) -> dict[int, set[str]]:
@@ -72,8 +106,11 @@ async def all_interests(session: AsyncSession, guild_id: int) -> dict[int, set[s
 __all__ = [
     "add_interest",
     "all_interests",
+    "block_interest",
+    "blocked_interests",
     "guild_interests",
     "list_interests",
     "normalise",
     "remove_interest",
+    "unblock_interest",
 ]

@@ -77,14 +77,36 @@ async def test_add_twice_and_remove_unknown_are_refused(hearth: HearthWorld, hea
     assert expected_only(hearth.env.errors)
 
 
-async def test_autocomplete_offers_the_servers_interests(hearth: HearthWorld) -> None:
-    await hearth.alice.slash(hearth.general, "interests add", interest="photography")
-    await hearth.bob.slash(hearth.general, "interests add", interest="physics")
+async def test_autocomplete_offers_the_servers_shared_interests(hearth: HearthWorld) -> None:
+    for member in (hearth.alice, hearth.bob):
+        await member.slash(hearth.general, "interests add", interest="photography")
+        await member.slash(hearth.general, "interests add", interest="physics")
+    await hearth.bob.slash(hearth.general, "interests add", interest="phrase only bob uses")
     await hearth.bob.slash(hearth.general, "interests add", interest="cooking")
     choices = await hearth.carol.autocomplete(hearth.general, "interests add", "interest", "ph")
+    # one member's own words are never offered to everyone
     assert sorted(c["value"] for c in choices) == ["photography", "physics"]
     mine = await hearth.bob.autocomplete(hearth.general, "interests remove", "interest", "")
-    assert sorted(c["value"] for c in mine) == ["cooking", "physics"]
+    assert sorted(c["value"] for c in mine) == ["cooking", "photography", "phrase only bob uses", "physics"]
+
+
+async def test_a_moderator_blocks_an_interest_server_wide(hearth: HearthWorld, hearth_bot: HearthBot) -> None:
+    for member in (hearth.alice, hearth.bob):
+        await member.slash(hearth.general, "interests add", interest="slurword")
+    refused = await hearth.alice.slash(hearth.general, "interests block", interest="slurword")
+    assert "Manage Server" in reply_text(refused)
+    done = await hearth.moderator.slash(hearth.general, "interests block", interest="SlurWord")
+    assert done.ephemeral and "removed from 2 members" in reply_text(done)
+    assert await stored(hearth_bot, hearth.guild.id, hearth.alice.id) == []
+    assert await hearth.carol.autocomplete(hearth.general, "interests add", "interest", "slur") == []
+    again = await hearth.carol.slash(hearth.general, "interests add", interest="slurword fans")
+    assert "blocked" in reply_text(again)
+    assert await stored(hearth_bot, hearth.guild.id, hearth.carol.id) == []
+    allowed = await hearth.moderator.slash(hearth.general, "interests unblock", interest="slurword")
+    assert "can be added again" in reply_text(allowed)
+    await hearth.carol.slash(hearth.general, "interests add", interest="slurword")
+    assert await stored(hearth_bot, hearth.guild.id, hearth.carol.id) == ["slurword"]
+    assert expected_only(hearth.env.errors)
 
 
 async def test_interests_are_per_server(hearth: HearthWorld, hearth_bot: HearthBot) -> None:

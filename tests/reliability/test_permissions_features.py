@@ -46,6 +46,8 @@ MODERATOR_COMMANDS = {
     "intros run-now",
     "digest send-now",
     "digest settings",
+    "interests block",
+    "interests unblock",
 }
 # member-level; the ones acting on someone else's question check asker-or-moderator inside
 MEMBER_COMMANDS = {

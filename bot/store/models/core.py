@@ -143,6 +143,16 @@ class Interest(Base):
     __table_args__ = (Index("ix_interests_guild_interest", "guild_id", "interest"),)
 
 
+class BlockedInterest(Base):
+    """An interest the server's moderators took out: nobody can add it, autocomplete never offers it."""
+
+    __tablename__ = "blocked_interests"
+
+    guild_id: Mapped[int] = _id(primary_key=True)
+    interest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    blocked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class IngestProgress(Base):
     __tablename__ = "ingest_progress"
 
