@@ -158,21 +158,9 @@ class _Matcher:
                 groups.append([uid, best])
         return groups, [uid for uid in ids if uid in free]
 
-    def pair_by_zone(self, ids: list[int]) -> tuple[list[list[int]], list[int]]:
-        ordered = sorted(ids, key=lambda u: self.by_id[u].tz_offset_hours)
-        groups: list[list[int]] = []
-        alone: list[int] = []
-        while ordered:
-            first = ordered.pop(0)
-            match = next((j for j, other in enumerate(ordered) if self.ok(first, other)), None)
-            if match is None:
-                alone.append(first)
-            else:
-                groups.append([first, ordered.pop(match)])
-        return groups, alone
-
     def best_home(self, uid: int, groups: list[list[int]], where: dict[int, int]) -> int | None:
-        """The open group this person fits best: interest neighbours first, else any.
+        """The open group this person fits best among those holding someone who shares one of
+        their interests (None when there is none: they wait for the next round).
 
         `where` maps each member of a group still open to more people to its group index."""
         person = self.by_id[uid]
@@ -190,9 +178,7 @@ class _Matcher:
             score = sum(self.edge_score(person, self.by_id[m]) for m in groups[index])
             if best is None or score > best[0]:
                 best = (score, index)
-        if best is not None:
-            return best[1]
-        return next((i for i in dict.fromkeys(where.values()) if fits(i)), None)
+        return None if best is None else best[1]
 
     def place(self, uid: int, groups: list[list[int]], where: dict[int, int]) -> bool:
         """Add one person to the best open group; that group then closes."""
@@ -229,14 +215,13 @@ def match_people(
 ) -> tuple[list[Group], list[int]]:
     """Groups of two (plus one trio when the count is odd), or of three when `group_size` is 3.
 
-    `blocked` pairs are never grouped (recent introductions); `connected` pairs (already
-    talking) are preferred less. Returns the groups and the people left out (only when a
-    blocked pair leaves nobody for them).
+    Every group shares an interest: `blocked` pairs are never grouped (recent introductions),
+    `connected` pairs (already talking) are preferred less, and time zones only break ties.
+    Returns the groups and the people left out (nobody who shares an interest with them was
+    free); they wait for the next round.
     """
     matcher = _Matcher(people, blocked, connected, seed)
-    groups, leftovers = matcher.greedy()
-    by_zone, alone = matcher.pair_by_zone(leftovers)
-    groups.extend(by_zone)
+    groups, alone = matcher.greedy()  # time zones only break ties between shared interests
     if group_size >= 3:
         groups, alone = _into_trios(matcher, groups, alone)
     unplaced: list[int] = []
@@ -261,5 +246,5 @@ def _into_trios(
     singles = [m for g in ranked[cores_wanted:] for m in g] + alone
     open_cores = {m: i for i, g in enumerate(cores) for m in g}
     left = [uid for uid in singles if not matcher.place(uid, cores, open_cores)]
-    regrouped, still = matcher.pair_by_zone(left)
+    regrouped, still = matcher.pair_by_interest(left)
     return cores + regrouped, still

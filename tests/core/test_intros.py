@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.intros.matching import pair_key
+from bot.intros.matching import Person, match_people, pair_key
 from bot.intros.rounds import (
     Candidate,
     IntroAction,
@@ -281,3 +281,33 @@ def test_benchmark_runs_on_a_small_pool() -> None:
     result = run(n=400, repeats=1)
     assert result["candidates"] == 400 and result["median_seconds"] > 0
     assert 0 < result["groups_sharing_an_interest"] <= result["groups"] <= 200
+
+
+def test_members_without_a_shared_interest_wait_instead_of_being_paired_by_time_zone() -> None:
+    people = [
+        Person(1, frozenset({"chess"}), 1.0),
+        Person(2, frozenset({"chess"}), 9.0),
+        Person(3, frozenset({"knitting"}), 1.0),  # same zone as 1, nothing in common with anyone
+        Person(4, frozenset({"rust"}), 1.0),
+    ]
+    groups, left = match_people(people)
+    assert [sorted(g.members) for g in groups] == [[1, 2]]
+    assert sorted(left) == [3, 4]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    interests=st.lists(st.frozensets(st.sampled_from("abcdefghij"), max_size=3), min_size=2, max_size=30),
+    zones=st.lists(st.integers(-12, 12), min_size=30, max_size=30),
+    size=st.sampled_from([2, 3]),
+)
+def test_every_introduction_shares_an_interest(interests: list[frozenset[str]], zones: list[int], size: int) -> None:
+    people = [Person(i + 1, s, float(zones[i])) for i, s in enumerate(interests)]
+    by_id = {p.user_id: p for p in people}
+    groups, left = match_people(people, group_size=size)
+    for group in groups:
+        for uid in group.members:
+            others = set().union(*(by_id[o].interests for o in group.members if o != uid))
+            assert by_id[uid].interests & others, f"{uid} shares nothing with {group.members}"
+    placed = [m for g in groups for m in g.members]
+    assert sorted(placed + left) == sorted(by_id)
