@@ -4,13 +4,13 @@ Whatever Hearth shows (a help-wanted listing, a nudge, `/questions open`, a dige
 question only to readers of its channel, checked when it is shown. `EVERYONE` stands for
 @everyone: a post in a channel is shown to whoever reads that channel, so a post names only
 questions from channels @everyone can read. The Discord-side answer lives in
-`bot.runtime.channel_access`; offline (replays, exports) every channel is readable.
+`bot.runtime.channel_access`; offline (replays, exports) nothing is asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from collections.abc import Callable
+from typing import Protocol
 
 EVERYONE: None = None
 
@@ -31,18 +31,6 @@ class Place(Protocol):
     def channel_id(self) -> int: ...
 
 
-class EveryoneReads:
-    """Offline: no permissions to check, every channel is readable."""
-
-    def can_read(
-        self, guild_id: int, channel_id: int, user_id: int | None, *, parent_channel_id: int | None = None
-    ) -> bool:
-        return True
-
-
-P = TypeVar("P", bound=Place)
-
-
 def can_read_place(access: ChannelAccess) -> Callable[[Place, int | None], bool]:
     """`access` asked about where something was said (a thread's parent decides when the
     thread itself is unknown)."""
@@ -60,9 +48,4 @@ def readable_by(access: ChannelAccess, user_id: int | None) -> Callable[[Place],
     return lambda place: readable(place, user_id)
 
 
-def only_readable(items: Iterable[P], access: ChannelAccess, user_id: int | None) -> list[P]:
-    test = readable_by(access, user_id)
-    return [item for item in items if test(item)]
-
-
-__all__ = ["EVERYONE", "ChannelAccess", "EveryoneReads", "Place", "can_read_place", "only_readable", "readable_by"]
+__all__ = ["EVERYONE", "ChannelAccess", "Place", "can_read_place", "readable_by"]
