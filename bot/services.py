@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.interests.service import InterestService
     from bot.intros.service import IntroService
     from bot.members.service import MemberService
+    from bot.nudges.board_service import BoardService
     from bot.nudges.service import NudgeService
     from bot.privacy.service import PrivacyService
     from bot.questions.service import QuestionService
@@ -33,6 +34,7 @@ class Services:
     interests: InterestService | None = None
     privacy: PrivacyService | None = None
     nudges: NudgeService | None = None
+    boards: BoardService | None = None
     intros: IntroService | None = None
     digests: DigestService | None = None
     members: MemberService | None = None

@@ -1,11 +1,13 @@
 """Helper nudges on Discord: `/helper ...` for members, `/hearth nudges ...` for moderators,
-the poller that posts due ladder steps, and the persistent Solved / Still need help buttons.
+the poller that posts due ladder steps and keeps each open-questions board current, and the
+persistent Solved / Still stuck buttons.
 
 The cog only renders and sends; what is due, and exactly-once, come from `NudgeService`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -15,7 +17,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidInput, UserFacingError
-from bot.nudges.ladder import HelpWantedListing, NudgeAction, NudgeLadderAction, view_custom_id
+from bot.nudges.board import BoardUpdate
+from bot.nudges.board_service import BoardService
+from bot.nudges.ladder import (
+    HelpWantedListing,
+    NudgeAction,
+    NudgeLadderAction,
+    StillNeededCheck,
+    view_custom_id,
+)
 from bot.nudges.relist import Relist, RelistRefused
 from bot.nudges.service import NudgeService, PostedListing
 from bot.runtime.command_errors import ensure_error_handler, send_ephemeral
@@ -23,13 +33,12 @@ from cogs.common.checks import has_moderator_permission, moderator_only
 from cogs.common.context import given_options, guild_id_of, needed
 from cogs.common.embeds import no_mentions, only_users, relative_time
 from cogs.common.nudge_render import (
+    board_embeds,
     check_text,
     closed_listing_embed,
     helper_embed,
-    listing_embed,
     nudge_text,
     relist_reply,
-    relisted_embed,
     settings_view_embed,
 )
 from cogs.common.posting import edit_embed, messageable
@@ -53,7 +62,7 @@ class StillNeededButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
         solved = choice == "solved"
         super().__init__(
             discord.ui.Button(
-                label="Solved" if solved else "Still need help",
+                label="Solved" if solved else "Still stuck",
                 style=discord.ButtonStyle.success if solved else discord.ButtonStyle.secondary,
                 custom_id=view_custom_id("solved" if solved else "open", question_message_id),
             )
@@ -102,9 +111,10 @@ class NudgeCog(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: HearthBot, service: NudgeService) -> None:
+    def __init__(self, bot: HearthBot, service: NudgeService, boards: BoardService | None = None) -> None:
         self.bot = bot
         self.service = service
+        self.boards = boards
 
     async def cog_load(self) -> None:
         ensure_error_handler(self.bot.tree)
@@ -205,7 +215,12 @@ class NudgeCog(commands.Cog):
         quiet_start_hour="Local hour quiet time starts (0-23)",
         quiet_end_hour="Local hour quiet time ends (0-23)",
         min_helper_gap_hours="Hours between two invitations of the same helper",
-        relist_every_hours="Hours before 'Still need help' may list the same question again (1-720)",
+        relist_every_hours="Hours before 'Still stuck' may put the same question back on top again (1-720)",
+        board_days="Days an open question stays on the open-questions board (1-60)",
+        nudges_per_1000_messages="Server-wide nudges a day per 1,000 member messages a day (0-1000)",
+        min_nudges_per_day="Nudges a day however quiet the server is (0-50)",
+        max_nudges_per_day="Nudges a day however busy the server is (0-200)",
+        nudge_fresh_hours="Hours after a nudge before the asker may be asked 'still need help?'",
     )
     @moderator_only()
     async def nudges_set(
@@ -222,6 +237,11 @@ class NudgeCog(commands.Cog):
         quiet_end_hour: app_commands.Range[int, 0, 23] | None = None,
         min_helper_gap_hours: app_commands.Range[int, 0, 168] | None = None,
         relist_every_hours: app_commands.Range[int, 1, 720] | None = None,
+        board_days: app_commands.Range[int, 1, 60] | None = None,
+        nudges_per_1000_messages: app_commands.Range[int, 0, 1000] | None = None,
+        min_nudges_per_day: app_commands.Range[int, 0, 50] | None = None,
+        max_nudges_per_day: app_commands.Range[int, 0, 200] | None = None,
+        nudge_fresh_hours: app_commands.Range[int, 0, 168] | None = None,
     ) -> None:
         changes = given_options(interaction)
         if not changes:
@@ -242,6 +262,8 @@ class NudgeCog(commands.Cog):
         question = await questions.get(guild_id, question_id)
         if question.asker_id != interaction.user.id and not moderator:
             raise InvalidInput("Only the member who asked (or a moderator) can answer this.")
+        if question.asker_id == interaction.user.id:
+            await self.service.record_check_answer(guild_id, question_id, "solved" if choice == "solved" else "stuck")
         if choice == "solved":
             await questions.resolve(
                 guild_id, question_id, by_user_id=interaction.user.id, moderator=moderator
@@ -258,21 +280,16 @@ class NudgeCog(commands.Cog):
         )
 
     async def deliver_relist(self, relist: Relist) -> tuple[bool, int]:
-        """Post a claimed re-listing: (listing posted, helpers invited). When the listing cannot
-        be posted nothing else is, and the claim is given back so the member can ask again."""
-        listing_id: int | None = None
-        listing = relist.as_listing()
-        if listing is not None:
-            try:
-                message = await self._send(listing)
-            except discord.HTTPException:
-                message = None
-            if message is None:  # the member is told to try again, so give the claim back
-                log.warning("listing question %s again failed; released", relist.question_message_id)
+        """Post a claimed re-listing: (back on the board, helpers invited). When the board
+        cannot be updated nothing is posted, and the claim is given back so the member can ask
+        again."""
+        listed = False
+        if relist.as_listing() is not None:
+            if not await self.refresh_boards(only_guild=relist.guild_id):
+                log.warning("updating the board for question %s failed; released", relist.question_message_id)
                 await self.service.release(relist)
                 return False, 0
-            listing_id = message.id
-            await self._point_to(message, await self.service.posted_listings(relist.question_message_id))
+            listed = True
         invited = 0
         nudge = relist.as_nudge()
         if nudge is not None:
@@ -281,16 +298,59 @@ class NudgeCog(commands.Cog):
                     invited = len(nudge.helper_ids)
             except discord.HTTPException:
                 log.warning("inviting helpers again to question %s failed", relist.question_message_id)
-        await self.service.mark_sent(relist, listing_id)
-        return listing_id is not None, invited
+        await self.service.mark_sent(relist, None)
+        return listed, invited
 
-    async def _point_to(self, fresh: discord.Message, older: list[tuple[int, int]]) -> None:
-        """Older listings of a re-listed question now link to the fresh one (best effort)."""
-        for channel_id, message_id in older:
-            try:
-                await edit_embed(self.bot, channel_id, message_id, relisted_embed(fresh.jump_url))
-            except discord.HTTPException:
-                log.info("could not point listing %s to its re-listing", message_id)
+    # --- the open-questions board ---------------------------------------------------
+
+    async def refresh_boards(self, only_guild: int | None = None) -> bool:
+        """Edit (or post) every board whose list changed; False when one could not be updated
+        for a passing reason (the next poll tries again)."""
+        if self.boards is None:
+            return only_guild is None
+        def owns(guild_id: int) -> bool:
+            return self.bot.serves_guild(guild_id) and (only_guild is None or guild_id == only_guild)
+
+        ok = True
+        for update in await self.boards.due(self.bot.clock.now(), owns, self.bot.channel_access):
+            ok = await self.show_board(update) and ok
+        return ok
+
+    async def show_board(self, update: BoardUpdate) -> bool:
+        """Edit the board's messages in place; post the ones missing; a deleted board is posted
+        again once, then retired. True when the board shows `update` (or was retired)."""
+        assert self.boards is not None
+        embeds = board_embeds(update)
+        channel = await messageable(self.bot, update.channel_id)
+        if channel is None:
+            log.warning("help-wanted channel %s is out of reach; the board waits", update.channel_id)
+            return False
+        ids: list[int] = []
+        try:
+            for index, embed in enumerate(embeds):
+                if index < len(update.message_ids):
+                    message_id = update.message_ids[index]
+                    if not await edit_embed(self.bot, update.channel_id, message_id, embed):
+                        again = await self.boards.deleted(update)
+                        if again is None:
+                            log.info("the board in %s was deleted again; not posting it any more", update.channel_id)
+                            return True
+                        return await self.show_board(again)
+                    ids.append(message_id)
+                else:
+                    posted = await channel.send(embed=embed, allowed_mentions=no_mentions())
+                    ids.append(posted.id)
+            if isinstance(channel, discord.TextChannel | discord.Thread):
+                for extra in update.message_ids[len(embeds) :]:  # the list got shorter
+                    with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                        await channel.get_partial_message(extra).delete()
+        except discord.HTTPException:
+            log.warning("updating the board in %s failed; will retry", update.channel_id)
+            if ids and len(ids) > len(update.message_ids):
+                await self.boards.posted(update, tuple(ids))  # keep what was posted; the rest next time
+            return False
+        await self.boards.posted(update, tuple(ids))
+        return True
 
     # --- posting --------------------------------------------------------------------
 
@@ -305,10 +365,12 @@ class NudgeCog(commands.Cog):
                 posted += 1
         for listings in await self.service.take_listings_to_close(now, self.bot.serves_guild):
             await self.close_listings(listings)
+        await self.refresh_boards()
         return posted
 
     async def close_listings(self, listings: list[PostedListing]) -> None:
-        """Edit one question's listings to say it was answered (a listing deleted meanwhile is skipped)."""
+        """Edit one question's own listing posts (from before the board) to say it was answered
+        (a listing deleted meanwhile is skipped)."""
         question_id = listings[0].question_message_id
         for listing in listings:
             try:
@@ -322,7 +384,11 @@ class NudgeCog(commands.Cog):
         await self.service.closed_listings_done(question_id)
 
     async def deliver(self, action: NudgeLadderAction) -> bool:
-        """Post one claimed step; on a passing failure give the claim back for a retry."""
+        """Post one claimed step; on a passing failure give the claim back for a retry. A
+        listing posts nothing: the question is on the board, which the poll updates next."""
+        if isinstance(action, HelpWantedListing):
+            await self.service.mark_sent(action, None)
+            return True
         try:
             message = await self._send(action)
         except (discord.Forbidden, discord.NotFound):
@@ -341,13 +407,11 @@ class NudgeCog(commands.Cog):
         await self.service.mark_sent(action, message.id)
         return True
 
-    async def _send(self, action: NudgeLadderAction) -> discord.Message | None:
+    async def _send(self, action: NudgeAction | StillNeededCheck) -> discord.Message | None:
         channel = await messageable(self.bot, action.channel_id)
         if channel is None:
             log.warning("channel %s for %s is gone", action.channel_id, action.kind)
             return None
-        if isinstance(action, HelpWantedListing):
-            return await channel.send(embed=listing_embed(action), allowed_mentions=no_mentions())
         reference = discord.MessageReference(
             message_id=action.question_message_id,
             channel_id=action.channel_id,
@@ -378,9 +442,9 @@ def attach_to_hearth(bot: HearthBot) -> bool:
 
 
 async def setup(bot: HearthBot) -> None:
-    await bot.add_cog(NudgeCog(bot, needed(bot.services.nudges, "nudges")))
+    await bot.add_cog(NudgeCog(bot, needed(bot.services.nudges, "nudges"), bot.services.boards))
     if not attach_to_hearth(bot):
         log.info("no /hearth group loaded: nudge settings stay at /nudges")
 
 
-__all__ = ["NudgeCog", "StillNeededButton", "attach_to_hearth", "check_text", "listing_embed", "nudge_text"]
+__all__ = ["NudgeCog", "StillNeededButton", "attach_to_hearth", "check_text", "nudge_text"]

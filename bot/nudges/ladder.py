@@ -1,11 +1,15 @@
 """The nudge ladder for open questions: settings, which step is due, and the actions.
 
 A question still open after the response target gets a short reply mentioning a few
-helpers (`nudge`); later it is listed in the help-wanted channel (`listing`); after a day
-the asker is asked whether it is still needed (`check`). Only open questions climb the
-ladder: any answer, resolve or deletion stops it. Each step has a window (from its own
-delay to the next step's), so a step that was missed while the bot was down, or a
-question found by a backfill long after it was asked, is skipped rather than sent late.
+helpers (`nudge`); later it goes on the help-wanted channel's open-questions board
+(`listing`, no post of its own); after a day the asker may be asked once whether it is
+still needed (`check`), only if nobody has responded, the asker has been around since and
+no nudge is fresh. Nudges draw on the server's daily budget, which follows its activity; a
+check is rare by its own rules (once, only to an asker who is around, never to one who got a
+reply). Only open questions climb the ladder: any answer, resolve or deletion
+stops it. Each step has a window (from its own delay to the next step's), so a step that
+was missed while the bot was down, or a question found by a backfill long after it was
+asked, is skipped rather than sent late.
 """
 
 from __future__ import annotations
@@ -56,6 +60,11 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "quiet_end_hour": (0, 23),
     "min_helper_gap_hours": (0, 168),
     "relist_every_hours": (1, 720),
+    "board_days": (1, 60),
+    "nudges_per_1000_messages": (0, 1000),
+    "min_nudges_per_day": (0, 50),
+    "max_nudges_per_day": (0, 200),
+    "nudge_fresh_hours": (0, 168),
 }
 
 
@@ -74,7 +83,14 @@ class NudgeSettings:
     quiet_start_hour: int = 22
     quiet_end_hour: int = 8
     min_helper_gap_hours: int = 6
-    relist_every_hours: int = 24  # "Still need help" lists a question again at most this often
+    relist_every_hours: int = 24  # "Still stuck" puts a question back on the board at most this often
+    board_days: int = 7  # an open question stays on the board this long after it was asked
+    # the server's daily budget of helper nudges: this many per 1,000 member messages a day
+    # (last week's average), within the bounds below
+    nudges_per_1000_messages: int = 10
+    min_nudges_per_day: int = 1
+    max_nudges_per_day: int = 10
+    nudge_fresh_hours: int = 12  # no "still need help?" while the question's nudge is younger
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, response_target_minutes: int = 30) -> NudgeSettings:
@@ -112,6 +128,12 @@ class NudgeSettings:
         check = max(listing, asked_at + timedelta(minutes=self.still_needed_after_minutes))
         end = check + timedelta(hours=self.check_window_hours)
         return {"nudge": (first, listing), "listing": (listing, check), "check": (check, end)}
+
+    def daily_budget(self, member_messages_last_week: int) -> int:
+        """Helper nudges the server may get in a day, from its activity."""
+        per_day = member_messages_last_week / 7
+        wanted = round(per_day * self.nudges_per_1000_messages / 1000)
+        return max(self.min_nudges_per_day, min(self.max_nudges_per_day, wanted))
 
     @property
     def max_age(self) -> timedelta:
@@ -220,7 +242,8 @@ class NudgeAction:
 
 @dataclass(frozen=True, slots=True)
 class HelpWantedListing:
-    """List the question in the server's help-wanted channel (nobody is pinged)."""
+    """Put the question on the help-wanted channel's open-questions board (nobody is pinged;
+    the board is edited, nothing is posted for the question itself)."""
 
     guild_id: int
     channel_id: int  # the help-wanted channel
@@ -243,7 +266,7 @@ class HelpWantedListing:
 
 @dataclass(frozen=True, slots=True)
 class StillNeededCheck:
-    """Ask the asker whether the question still needs help, with Solved / Still need help buttons."""
+    """Ask the asker once whether the question still needs help, with Solved / Still stuck buttons."""
 
     guild_id: int
     channel_id: int  # where the question is
@@ -322,6 +345,38 @@ def parse_view_custom_id(custom_id: str) -> tuple[Literal["solved", "open"], int
     return ("solved" if choice == "solved" else "open"), int(parts[3])
 
 
+def check_wanted(
+    question: QuestionFact,
+    asker_seen: datetime | None,
+    nudged_at: datetime | None,
+    now: datetime,
+    settings: NudgeSettings,
+) -> bool:
+    """Whether "still need help?" may go out now: nobody has responded at all, the asker has
+    been active since the question went unanswered (so they are around to tap a button), and
+    no nudge for it is still fresh (helpers may be on their way)."""
+    if question.first_response_at is not None or question.responder_ids:
+        return False
+    waited_since = question.asked_at + timedelta(minutes=settings.first_after_minutes)
+    if asker_seen is None or asker_seen <= waited_since:
+        return False
+    return nudged_at is None or now - nudged_at >= timedelta(hours=settings.nudge_fresh_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInputs:
+    """What deciding a "still need help?" needs: each asker's latest message, and when each
+    question's nudge was sent."""
+
+    asker_seen: Mapping[int, datetime]
+    nudged_at: Mapping[int, datetime]
+
+
+def _under_weekly_cap(user_id: int, running: Mapping[int, Sequence[datetime]], now: datetime, cap: int) -> bool:
+    week = now - timedelta(days=7)
+    return sum(1 for at in running.get(user_id, ()) if at > week) < cap
+
+
 def plan_actions(
     questions: Iterable[QuestionFact],
     sent_steps: Mapping[int, Collection[str]],
@@ -332,16 +387,21 @@ def plan_actions(
     *,
     help_wanted_channel_id: int | None = None,
     readable: Callable[[QuestionFact, int | None], bool] | None = None,
+    budget: int | None = None,
+    checks: CheckInputs | None = None,
 ) -> list[NudgeLadderAction]:
     """Every action due now for one guild's questions, oldest question first.
 
-    Helpers chosen for one question count against the caps for the next ones. With
-    `readable(question, user_id)` (`None`: @everyone), a question is listed in the public
-    help-wanted channel only when @everyone can read where it was asked, and only helpers who
-    can read it are invited.
+    Helpers chosen for one question count against the caps for the next ones; so does the
+    asker of a "still need help?". `budget` is how many nudges the server may still get today
+    (None: no limit); putting a question on the board is free. A
+    check goes out only when `check_wanted` says so (`checks`: None never sends one). With
+    `readable(question, user_id)` (`None`: @everyone), a question goes on the public board only
+    when @everyone can read where it was asked, and only helpers who can read it are invited.
     """
     running: dict[int, list[datetime]] = {user: list(times) for user, times in history.items()}
     actions: list[NudgeLadderAction] = []
+    left = budget
     for question in sorted(questions, key=lambda q: (q.asked_at, q.message_id)):
         listing_channel = help_wanted_channel_id
         if listing_channel is not None and readable is not None and not readable(question, None):
@@ -355,13 +415,29 @@ def plan_actions(
         )
         if step is None:
             continue
+        if step == "nudge" and left is not None and left <= 0:
+            continue
         helper_ids: tuple[int, ...] = ()
         if step == "nudge":
             pool = candidates if readable is None else [c for c in candidates if readable(question, c.user_id)]
             helper_ids = tuple(choose_helpers(question, pool, running, now, settings.limits))
             for user_id in helper_ids:
                 running.setdefault(user_id, []).append(now)
+        if step == "check":
+            if checks is None or not check_wanted(
+                question,
+                checks.asker_seen.get(question.asker_id),
+                checks.nudged_at.get(question.message_id),
+                now,
+                settings,
+            ):
+                continue
+            if not _under_weekly_cap(question.asker_id, running, now, settings.weekly_cap):
+                continue
+            running.setdefault(question.asker_id, []).append(now)
         action = build_action(step, question, now, helper_ids=helper_ids, help_wanted_channel_id=listing_channel)
         if action is not None:
             actions.append(action)
+            if step == "nudge" and left is not None:
+                left -= 1
     return actions

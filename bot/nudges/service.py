@@ -20,7 +20,14 @@ from bot.conversation.facts import QuestionFact
 from bot.errors import InvalidInput
 from bot.nudges import store as repo
 from bot.nudges.helper_choice import HelperProfile
-from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, ladder_step_due, next_step_at, plan_actions
+from bot.nudges.ladder import (
+    CheckInputs,
+    NudgeLadderAction,
+    NudgeSettings,
+    ladder_step_due,
+    next_step_at,
+    plan_actions,
+)
 from bot.nudges.relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
 from bot.nudges.store import helper_profiles
 from bot.questions.visibility import EVERYONE, ChannelAccess, can_read_place
@@ -246,7 +253,22 @@ class NudgeService:
             ]
             if not any(step is not None for step in due_steps):
                 return []
+            pinging = "nudge" in due_steps or "check" in due_steps  # both count against members' caps
             candidates, history = await self._choice_inputs(session, config, now, "nudge" in due_steps)
+            if pinging and "nudge" not in due_steps:  # a check counts against the asker's weekly cap
+                history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
+            budget = None
+            if "nudge" in due_steps:
+                activity = await repo.member_messages_since(session, guild_id, now - timedelta(days=7))
+                used = await repo.nudges_since(session, guild_id, now - timedelta(days=1))
+                budget = max(0, settings.daily_budget(activity) - used)
+            checks = None
+            if "check" in due_steps:
+                checking = [q for q, step in zip(questions, due_steps, strict=True) if step == "check"]
+                checks = CheckInputs(
+                    asker_seen=await repo.last_seen(session, guild_id, [q.asker_id for q in checking]),
+                    nudged_at=await repo.nudged_at(session, [q.message_id for q in checking]),
+                )
         return plan_actions(
             questions,
             sent,
@@ -256,6 +278,8 @@ class NudgeService:
             settings,
             help_wanted_channel_id=config.help_wanted_channel_id,
             readable=_readable(access),
+            budget=budget,
+            checks=checks,
         )
 
     async def _choice_inputs(
@@ -384,6 +408,19 @@ class NudgeService:
     async def release_closed(self, question_message_id: int) -> None:
         async with self._sessionmaker.begin() as session:
             await repo.release(session, question_message_id, CLOSED_STEP)
+
+    async def record_check_answer(self, guild_id: int, question_message_id: int, answer: str) -> bool:
+        """Keep the asker's answer to "still need help?" ("solved" or "stuck"); the first one counts."""
+        if answer not in ("solved", "stuck"):
+            raise NudgeInputError(f"Unknown answer {answer!r}.")
+        async with self._sessionmaker.begin() as session:
+            return await repo.record_check_answer(session, guild_id, question_message_id, answer, self._clock.now())
+
+    async def check_answers(self, question_message_id: int) -> set[str]:
+        """The recorded answers to the question's "still need help?" (at most one)."""
+        async with self._sessionmaker() as session:
+            steps = (await repo.sent_steps(session, [question_message_id])).get(question_message_id, set())
+        return {step.split(":", 1)[1] for step in steps if step.startswith("check:")}
 
     async def stats(self, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
         """(nudges sent, nudges followed by an answer from a nudged helper) in [start, end)."""

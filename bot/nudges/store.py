@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -19,10 +19,10 @@ from sqlalchemy.orm import aliased
 
 from bot.conversation.facts import QuestionFact
 from bot.nudges.helper_choice import HelperProfile
-from bot.nudges.ladder import NudgeAction, NudgeLadderAction
+from bot.nudges.ladder import NudgeAction, NudgeLadderAction, StillNeededCheck
 from bot.nudges.relist import CLOSED_STEP, RELIST_PREFIX
 from bot.questions.store import question_fact
-from bot.store.models.core import Interest, Member, Question, QuestionResponder
+from bot.store.models.core import Interest, Member, Message, Question, QuestionResponder
 from bot.store.models.nudges import Helper, Nudge, NudgeTarget
 
 
@@ -139,6 +139,68 @@ async def nudge_history(session: AsyncSession, guild_id: int, since: datetime) -
     return dict(history)
 
 
+async def member_messages_since(session: AsyncSession, guild_id: int, since: datetime) -> int:
+    """Messages members (not bots) posted in the guild since `since`: its recent activity."""
+    stmt = select(func.count()).where(
+        Message.guild_id == guild_id, Message.created_at >= since, Message.is_bot.is_(False)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def nudges_since(session: AsyncSession, guild_id: int, since: datetime) -> int:
+    """Ladder nudges claimed since `since` (what the server's daily budget counts)."""
+    stmt = select(func.count()).where(Nudge.guild_id == guild_id, Nudge.step == "nudge", Nudge.created_at >= since)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def last_seen(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:
+    """Each member's latest message in the guild (members with none are left out)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(Message.author_id, func.max(Message.created_at))
+        .where(Message.guild_id == guild_id, Message.author_id.in_(ids))
+        .group_by(Message.author_id)
+    )
+    seen: dict[int, datetime] = {}
+    for uid, at in (await session.execute(stmt)).all():
+        if at is not None:
+            seen[int(uid)] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return seen
+
+
+async def nudged_at(session: AsyncSession, question_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each question's ladder nudge was claimed."""
+    ids = list(question_ids)
+    if not ids:
+        return {}
+    stmt = select(Nudge.question_message_id, Nudge.created_at).where(
+        Nudge.question_message_id.in_(ids), Nudge.step == "nudge"
+    )
+    return {int(q): at for q, at in (await session.execute(stmt)).all()}
+
+
+async def record_check_answer(
+    session: AsyncSession, guild_id: int, question_message_id: int, answer: str, now: datetime
+) -> bool:
+    """The asker's answer to "still need help?" ("solved" or "stuck"), kept once per question:
+    False when an answer was already recorded."""
+    earlier = await session.execute(
+        select(Nudge.id).where(Nudge.question_message_id == question_message_id, Nudge.step.like("check:%"))
+    )
+    if earlier.first() is not None:
+        return False
+    return await claim_step(
+        session,
+        guild_id=guild_id,
+        question_message_id=question_message_id,
+        step=f"check:{answer}",
+        channel_id=None,
+        now=now,
+    )
+
+
 def _insert_for(session: AsyncSession) -> Any:
     name = session.get_bind().dialect.name
     return postgresql.insert if name == "postgresql" else sqlite.insert
@@ -146,7 +208,11 @@ def _insert_for(session: AsyncSession) -> Any:
 
 async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime) -> bool:
     """Record the step before it is posted. False when it was already claimed (by anyone)."""
-    helper_ids = action.helper_ids if isinstance(action, NudgeAction) else ()
+    helper_ids: tuple[int, ...] = ()
+    if isinstance(action, NudgeAction):
+        helper_ids = action.helper_ids
+    elif isinstance(action, StillNeededCheck):
+        helper_ids = (action.asker_id,)  # a ping too: it counts against the asker's weekly cap
     return await claim_step(
         session,
         guild_id=action.guild_id,

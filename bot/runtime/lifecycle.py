@@ -72,6 +72,7 @@ def attach_feature_services(services: Services, defaults: ServerDefaults | None 
     from bot.interests.service import InterestService
     from bot.intros.service import IntroService
     from bot.members.service import MemberService
+    from bot.nudges.board_service import BoardService
     from bot.nudges.service import NudgeService
     from bot.privacy.service import PrivacyService
     from bot.questions.service import QuestionService
@@ -85,6 +86,7 @@ def attach_feature_services(services: Services, defaults: ServerDefaults | None 
     services.privacy = PrivacyService(sm, clock, on_change=pipeline.refresh_rules, pipeline=pipeline)
     services.interests = InterestService(sm, clock)
     services.nudges = NudgeService(sm, clock, settings=settings)
+    services.boards = BoardService(sm, clock, settings)
     services.intros = IntroService(sm, clock, settings=settings)
     services.digests = DigestService(sm, clock, settings=settings)
     services.members = MemberService(sm, clock)

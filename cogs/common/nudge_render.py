@@ -7,7 +7,8 @@ from typing import Any
 import discord
 
 from bot.conversation.safety import channel_mention, jump_url, mention_list, quote_snippet, user_mention
-from bot.nudges.ladder import HelpWantedListing, NudgeAction, NudgeSettings, StillNeededCheck
+from bot.nudges.board import BoardEntry, BoardUpdate
+from bot.nudges.ladder import NudgeAction, NudgeSettings, StillNeededCheck
 from bot.nudges.relist import Relist, RelistRefused
 from bot.nudges.service import HelperInfo, PostedListing
 from cogs.common.embeds import OK_COLOUR, base_embed, key_value_embed, relative_time
@@ -21,22 +22,51 @@ def nudge_text(action: NudgeAction) -> str:
     )
 
 
-def listing_embed(action: HelpWantedListing) -> discord.Embed:
-    link = jump_url(action.guild_id, action.question_channel_id, action.question_message_id)
-    text = quote_snippet(action.snippet, 200) if action.snippet else "A question is waiting for an answer."
-    embed = base_embed("Help wanted", f"[{text}]({link})")
-    embed.add_field(name="Where", value=channel_mention(action.question_channel_id))
-    embed.add_field(name="Asked", value=relative_time(action.asked_at))
-    if action.topics:
-        embed.add_field(name="Topics", value=quote_snippet(", ".join(action.topics), 200))
-    return embed
-
-
 def check_text(action: StillNeededCheck) -> str:
     return (
         f"{user_mention(action.asker_id)} nobody has answered this yet. Do you still need help? "
-        "Tap **Solved** if you found the answer, or **Still need help** to keep it open."
+        "Tap **Solved** if you found the answer, or **Still stuck** to put it back at the top of "
+        "the open-questions board. (I ask only once.)"
     )
+
+
+def board_line(index: int, entry: BoardEntry) -> str:
+    """One waiting question on the board: topic with a jump link, channel, asker (a mention in
+    an embed shows the name and pings nobody), age."""
+    link = jump_url(entry.guild_id, entry.channel_id, entry.question_message_id)
+    if entry.snippet:
+        topic = quote_snippet(entry.snippet, 90)
+    elif entry.topics:
+        topic = quote_snippet(", ".join(entry.topics[:3]), 90)
+    else:
+        topic = "a question"
+    return (
+        f"**{index}.** [{topic}]({link})\n"
+        f"{channel_mention(entry.channel_id)} · {user_mention(entry.asker_id)} · asked {relative_time(entry.asked_at)}"
+    )
+
+
+def board_embeds(update: BoardUpdate) -> list[discord.Embed]:
+    """The board's pages, newest need first; the last one says how many more wait."""
+    embeds: list[discord.Embed] = []
+    count = len(update.pages)
+    number = 0
+    for page_index, page in enumerate(update.pages):
+        if not page:
+            text = "No question is waiting for an answer right now. Thank you, helpers! 🎉"
+            embeds.append(base_embed("Open questions", text, colour=OK_COLOUR))
+            continue
+        lines = []
+        for entry in page:
+            number += 1
+            lines.append(board_line(number, entry))
+        title = "Open questions" if count == 1 else f"Open questions ({page_index + 1}/{count})"
+        embed = base_embed(title, "\n\n".join(lines))
+        if page_index == count - 1:
+            more = f" · {update.more} more waiting: `/questions open`" if update.more else ""
+            embed.set_footer(text=f"Newest needs first · kept up to date by Hearth{more}")
+        embeds.append(embed)
+    return embeds
 
 
 def closed_listing_embed(listing: PostedListing) -> discord.Embed:
@@ -52,11 +82,6 @@ def closed_listing_embed(listing: PostedListing) -> discord.Embed:
     return embed
 
 
-def relisted_embed(fresh_listing_url: str) -> discord.Embed:
-    """An older listing of a question that was listed again (the snippet is not repeated)."""
-    return base_embed("Help wanted: listed again", f"Still waiting for an answer: [see the new listing]({fresh_listing_url}).")
-
-
 def relist_reply(result: Relist | RelistRefused, *, listed: bool, invited: int) -> str:
     """The ephemeral answer to "Still need help" (`listed`/`invited`: what was actually posted)."""
     if isinstance(result, RelistRefused):
@@ -66,7 +91,7 @@ def relist_reply(result: Relist | RelistRefused, *, listed: bool, invited: int) 
         return f"Got it: the question stays open. It was listed again recently; you can ask again {when}."
     done: list[str] = []
     if listed and result.listing_channel_id is not None:
-        done.append(f"listed again in {channel_mention(result.listing_channel_id)}")
+        done.append(f"back at the top of the open-questions board in {channel_mention(result.listing_channel_id)}")
     if invited:
         done.append(f"{invited} more helper{'s' if invited != 1 else ''} invited")
     text = "Got it: the question stays open" + (", " + " and ".join(done) if done else "") + "."
@@ -74,7 +99,7 @@ def relist_reply(result: Relist | RelistRefused, *, listed: bool, invited: int) 
         text += " No help-wanted channel is set, so it is not listed anywhere."
     elif not listed:
         where = channel_mention(result.listing_channel_id)
-        text += f" I could not post in {where} just now; tap again in a few minutes."
+        text += f" I could not update the board in {where} just now; tap again in a few minutes."
     if not invited:
         text += " No new helper is free to invite right now."
     return text
@@ -101,12 +126,12 @@ def settings_view_embed(settings: NudgeSettings) -> discord.Embed:
 
 
 __all__ = [
+    "board_embeds",
+    "board_line",
     "check_text",
     "closed_listing_embed",
     "helper_embed",
-    "listing_embed",
     "nudge_text",
     "relist_reply",
-    "relisted_embed",
     "settings_view_embed",
 ]

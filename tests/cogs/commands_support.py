@@ -61,9 +61,11 @@ async def open_command_services(path: Path, clock: Clock, *, features: bool = Fa
     if features:  # so that every extension in cogs/ can load
         from bot.digest.service import DigestService
         from bot.intros.service import IntroService
+        from bot.nudges.board_service import BoardService
         from bot.nudges.service import NudgeService
 
         services.nudges = NudgeService(sessionmaker, clock, settings=services.settings)
+        services.boards = BoardService(sessionmaker, clock, services.settings)
         services.intros = IntroService(sessionmaker, clock, settings=services.settings)
         services.digests = DigestService(sessionmaker, clock, settings=services.settings)
     services.backfill = BackfillService(pipeline, MemoryProgress(), clock)

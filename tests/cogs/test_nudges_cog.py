@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversation.facts import QuestionFact
 from bot.conversation.safety import has_live_mention
 from bot.errors import InvalidInput, NotFound
+from bot.nudges.board_service import BoardService
 from bot.nudges.service import NudgeService
 from bot.runtime.bot import HearthBot
-from bot.store.models.core import GuildSettings, Question, QuestionResponder
+from bot.settings.service import SettingsService
+from bot.store.models.core import GuildSettings, Message, Question, QuestionResponder
 from tests.cogs.simworld import HearthWorld, SimcordClock
 from tests.cogs.store_services import open_store_services
 
@@ -75,6 +77,9 @@ def hearth_extensions() -> list[str]:
 async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[Any]:
     async with open_store_services(tmp_path / "hearth.db") as services:
         services.nudges = NudgeService(services.sessionmaker, hearth_clock)
+        services.boards = BoardService(
+            services.sessionmaker, hearth_clock, SettingsService(services.sessionmaker, hearth_clock)
+        )
         services.questions = StoreQuestions(services.sessionmaker)
         yield services
 
@@ -106,6 +111,21 @@ async def help_wanted_in_general(hearth: HearthWorld, services: Any) -> None:
         settings.help_wanted_channel_id = hearth.general.id
 
 
+async def store_message(services: Any, message: discord.Message) -> None:
+    """What the pipeline keeps of a message (its author and time), straight in the store."""
+    assert message.guild is not None
+    async with services.sessionmaker.begin() as session:
+        session.add(
+            Message(
+                message_id=message.id,
+                guild_id=message.guild.id,
+                channel_id=message.channel.id,
+                author_id=message.author.id,
+                created_at=message.created_at,
+            )
+        )
+
+
 def bot_messages(channel: Any, bot: HearthBot) -> list[discord.Message]:
     return [m for m in channel.history() if bot.user is not None and m.author.id == bot.user.id]
 
@@ -118,6 +138,8 @@ async def quick_ladder(hearth: HearthWorld) -> None:
         first_after_minutes=3,
         help_wanted_after_minutes=6,
         still_needed_after_minutes=10,
+        min_nudges_per_day=20,  # the server's daily budget and a fresh nudge are tested in the store
+        nudge_fresh_hours=0,
     )
     assert result.ephemeral
 
@@ -177,7 +199,9 @@ async def test_ladder_nudges_once_then_checks_and_the_button_resolves(
     await poll(hearth, hearth_bot)
     assert len(bot_messages(hearth.help, hearth_bot)) == 1  # exactly once
 
-    await hearth.env.advance_time(7 * MINUTE)
+    await hearth.env.advance_time(6 * MINUTE)
+    await store_message(hearth_services, await hearth.alice.send(hearth.general, "back, still on it"))
+    await hearth.env.advance_time(1 * MINUTE)
     await poll(hearth, hearth_bot)
     messages = bot_messages(hearth.help, hearth_bot)
     assert len(messages) == 2  # no help-wanted channel set: the listing step is skipped
@@ -186,11 +210,12 @@ async def test_ladder_nudges_once_then_checks_and_the_button_resolves(
 
     refused = await hearth.bob.click(check, label="Solved")
     assert refused.ephemeral and "Only the member who asked" in text_of(refused)
-    kept = await hearth.alice.click(check, label="Still need help")
+    kept = await hearth.alice.click(check, label="Still stuck")
     assert kept.ephemeral and "stays open" in text_of(kept)
     solved = await hearth.alice.click(check, label="Solved")
     assert solved.ephemeral and "solved" in text_of(solved).lower()
     assert hearth_services.questions.resolved == [(question.id, hearth.alice.id)]
+    assert await hearth_services.nudges.check_answers(question.id) == {"stuck"}  # her first answer
 
     restarted = NudgeService(hearth_services.sessionmaker, hearth_bot.clock)
     assert await restarted.due(hearth_bot.clock.now()) == []
@@ -292,7 +317,7 @@ async def test_no_nudge_outside_the_helpers_waking_hours(
     assert bot_messages(hearth.help, hearth_bot) == []
 
 
-async def test_listing_goes_to_the_help_wanted_channel_without_pings(
+async def test_listing_puts_it_on_the_board_without_pings(
     hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
 ) -> None:
     await quick_ladder(hearth)
@@ -301,12 +326,14 @@ async def test_listing_goes_to_the_help_wanted_channel_without_pings(
     await store_question(hearth_services, question, topics=("pings",))
     await hearth.env.advance_time(6 * MINUTE)  # nobody is a helper: the nudge had no one to invite
     await poll(hearth, hearth_bot)
-    [listing] = bot_messages(hearth.general, hearth_bot)
-    assert listing.mentions == [] and not listing.mention_everyone and listing.role_mentions == []
-    [embed] = listing.embeds
-    assert embed.title == "Help wanted"
+    [board] = bot_messages(hearth.general, hearth_bot)
+    assert board.mentions == [] and not board.mention_everyone and board.role_mentions == []
+    [embed] = board.embeds
+    assert embed.title == "Open questions"
     assert embed.description is not None and str(question.id) in embed.description
-    assert has_live_mention(embed.description) is False
+    # the board's own asker and channel mentions (inert in an embed) are all that is live
+    ours = embed.description.replace(f"<@{hearth.alice.id}>", "").replace(f"<#{hearth.help.id}>", "")
+    assert has_live_mention(ours) is False
     assert bot_messages(hearth.help, hearth_bot) == []
 
 

@@ -14,9 +14,11 @@ import pytest
 import pytest_asyncio
 
 import bot.store.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
+from bot.nudges.board_service import BoardService
 from bot.nudges.service import NudgeService
 from bot.runtime.bot import HearthBot
 from bot.services import Services
+from bot.settings.service import SettingsService
 from bot.store.base import Base
 from tests.cogs.commands_support import open_command_services, reply_text
 from tests.cogs.simworld import HearthWorld, SimcordClock
@@ -35,6 +37,9 @@ async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIt
         async with services.db_engine.begin() as conn:  # nudge tables, until they are in the migration
             await conn.run_sync(Base.metadata.create_all)
         services.nudges = NudgeService(services.sessionmaker, hearth_clock)
+        services.boards = BoardService(
+            services.sessionmaker, hearth_clock, SettingsService(services.sessionmaker, hearth_clock)
+        )
         yield services
 
 

@@ -18,9 +18,11 @@ import pytest_asyncio
 
 import bot.store.models.nudges  # noqa: F401  (registers the nudge tables on Base.metadata)
 from bot.digest.service import DigestService
+from bot.nudges.board_service import BoardService
 from bot.nudges.service import NudgeService
 from bot.runtime.bot import HearthBot
 from bot.services import Services
+from bot.settings.service import SettingsService
 from bot.store.base import Base
 from tests.cogs.commands_support import open_command_services, reply_text
 from tests.cogs.simworld import HearthWorld, SimcordClock
@@ -41,6 +43,9 @@ async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIt
         async with services.db_engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
         services.nudges = NudgeService(services.sessionmaker, hearth_clock)
+        services.boards = BoardService(
+            services.sessionmaker, hearth_clock, SettingsService(services.sessionmaker, hearth_clock)
+        )
         services.digests = DigestService(services.sessionmaker, hearth_clock, settings=services.settings)
         yield services
 

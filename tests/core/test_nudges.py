@@ -8,6 +8,7 @@ from bot.conversation.clock import FakeClock
 from bot.conversation.facts import QuestionFact
 from bot.nudges.helper_choice import ChoiceLimits, HelperProfile, choose_helpers, hour_in_window
 from bot.nudges.ladder import (
+    CheckInputs,
     HelpWantedListing,
     NudgeAction,
     NudgeSettings,
@@ -260,7 +261,10 @@ def test_plan_builds_records_for_each_kind() -> None:
     assert isinstance(listing[0], HelpWantedListing)
     assert listing[0].to_record()["channel_id"] == str(HELP_WANTED)
     assert listing[0].to_record()["targets"] == []
-    check = plan_actions([q], {1000: ["nudge", "listing"]}, [], {}, START + timedelta(days=1), settings)
+    seen = CheckInputs(asker_seen={q.asker_id: START + timedelta(hours=3)}, nudged_at={})
+    check = plan_actions(
+        [q], {1000: ["nudge", "listing"]}, [], {}, START + timedelta(days=1), settings, checks=seen
+    )
     assert isinstance(check[0], StillNeededCheck)
     assert check[0].to_record()["kind"] == "still_needed"
     assert check[0].to_record()["targets"] == [str(ASKER)]

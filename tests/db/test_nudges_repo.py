@@ -15,7 +15,7 @@ from bot.nudges.ladder import HelpWantedListing, NudgeAction, StillNeededCheck
 from bot.nudges.service import NudgeInputError, NudgeService
 from bot.store.base import Base
 from bot.store.migrate import migrate
-from bot.store.models.core import GuildSettings, Member, Question, QuestionResponder
+from bot.store.models.core import GuildSettings, Member, Message, Question, QuestionResponder
 from bot.store.models.nudges import Nudge, NudgeTarget
 from bot.store.session import make_sessionmaker
 
@@ -61,6 +61,11 @@ async def add_question(
         await s.flush()
         for uid in responders:
             s.add(QuestionResponder(question_id=mid, user_id=uid, guild_id=GUILD))
+
+
+async def add_message(sm: async_sessionmaker[AsyncSession], mid: int, author: int, at: datetime) -> None:
+    async with sm.begin() as s:
+        s.add(Message(message_id=mid, guild_id=GUILD, channel_id=HELP, author_id=author, created_at=at))
 
 
 async def set_status(sm: async_sessionmaker[AsyncSession], mid: int, status: str, responder: int) -> None:
@@ -130,6 +135,7 @@ async def test_ladder_is_claimed_exactly_once_even_after_a_restart(
     listing = await restarted.take_due(T0 + timedelta(hours=2))
     assert len(listing) == 1 and isinstance(listing[0], HelpWantedListing)
     assert listing[0].channel_id == HELP_WANTED
+    await add_message(sm, 501, ASKER, T0 + timedelta(hours=3))  # the asker is around since
     check = await NudgeService(sm, clock).take_due(T0 + timedelta(hours=24))
     assert len(check) == 1 and isinstance(check[0], StillNeededCheck)
     assert check[0].to_record()["targets"] == [str(ASKER)]
@@ -190,6 +196,7 @@ async def test_opted_out_paused_and_asker_are_never_nudged(sm: async_sessionmake
 
 async def test_caps_hold_across_polls(sm: async_sessionmaker[AsyncSession]) -> None:
     service = NudgeService(sm, FakeClock(T0))
+    await service.update_settings(GUILD, min_nudges_per_day=10)  # the server budget is not what is tested
     await service.join(GUILD, 7, "python")
     for i in range(6):
         await add_question(sm, 900 + i, asked_at=T0 + timedelta(hours=i))
@@ -234,3 +241,65 @@ async def test_replay_protocol_due_claim_mark_sent(sm: async_sessionmaker[AsyncS
     assert await service.due(now) == []
     await service.mark_sent(action, None)
     assert await service.stats(GUILD, T0, T0 + timedelta(days=1)) == (1, 0)
+
+
+async def test_the_server_budget_follows_its_activity(sm: async_sessionmaker[AsyncSession]) -> None:
+    """A quiet server gets one nudge a day however many questions wait; a busy one more, up to the cap."""
+    service = NudgeService(sm, FakeClock(T0))
+    for uid in range(7, 17):
+        await service.join(GUILD, uid, "python")
+    for i in range(8):
+        await add_question(sm, 1100 + i, asked_at=T0 + timedelta(minutes=i))
+
+    async def nudges_over_a_day() -> int:
+        service = NudgeService(sm, FakeClock(T0))  # afresh: no remembered quiet period
+        sent, now = 0, T0
+        while now < T0 + timedelta(hours=6):
+            sent += sum(isinstance(a, NudgeAction) for a in await service.take_due(now))
+            now += timedelta(minutes=5)
+        return sent
+
+    assert await nudges_over_a_day() == 1  # no member messages in the last week: the minimum
+    async with sm.begin() as s:  # undo, then make the server busy: 2,100 messages last week
+        await s.execute(Nudge.__table__.delete())
+        s.add_all(
+            Message(message_id=5_000 + i, guild_id=GUILD, channel_id=HELP, author_id=20 + i % 9,
+                    created_at=T0 - timedelta(minutes=4 * i + 1))
+            for i in range(2_100)
+        )
+    assert (await service.settings(GUILD)).daily_budget(2_100) == 3  # 300 a day, 10 per 1,000
+    assert await nudges_over_a_day() == 3
+
+
+async def test_still_need_help_only_when_the_asker_is_around_and_nobody_replied(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    service = NudgeService(sm, FakeClock(T0))
+    await service.update_settings(GUILD, min_nudges_per_day=10, helpers_per_nudge=0)
+    await add_question(sm, 1200, asker=2)  # this asker is never seen again
+    await add_question(sm, 1201)  # the asker posts since
+    await add_question(sm, 1202, responders=(9,))  # someone replied, it is still open
+    await add_message(sm, 1300, ASKER, T0 + timedelta(hours=5))
+    day = T0 + timedelta(hours=24, minutes=5)
+    checks = [a for a in await service.take_due(day) if isinstance(a, StillNeededCheck)]
+    assert [c.question_message_id for c in checks] == [1201]
+    assert [a for a in await service.take_due(day + timedelta(hours=1)) if isinstance(a, StillNeededCheck)] == []
+
+    assert await service.record_check_answer(GUILD, 1201, "stuck")
+    assert not await service.record_check_answer(GUILD, 1201, "solved")  # the first answer is kept
+    assert await service.check_answers(1201) == {"stuck"}
+    with pytest.raises(NudgeInputError):
+        await service.record_check_answer(GUILD, 1201, "maybe")
+
+
+async def test_no_check_while_the_nudge_is_fresh(sm: async_sessionmaker[AsyncSession]) -> None:
+    service = NudgeService(sm, FakeClock(T0))
+    await service.update_settings(GUILD, min_nudges_per_day=10, still_needed_after_minutes=120, nudge_fresh_hours=6)
+    await service.join(GUILD, 7, "python")
+    await add_question(sm, 1400)
+    await add_message(sm, 1401, ASKER, T0 + timedelta(minutes=45))
+    [nudge] = await service.take_due(T0 + timedelta(minutes=30))
+    assert isinstance(nudge, NudgeAction)
+    assert await service.take_due(T0 + timedelta(hours=3)) == []  # nudged 2.5 h ago: helpers may come
+    [check] = await service.take_due(T0 + timedelta(hours=6, minutes=31))
+    assert isinstance(check, StillNeededCheck)

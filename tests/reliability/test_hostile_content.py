@@ -31,11 +31,13 @@ from bot.digest.markdown import render_markdown
 from bot.digest.metrics import compute_week
 from bot.digest.week_digest import OpenQuestion, WeekCounts, WeekInputs
 from bot.intros.rounds import IntroAction, IntroFollowUp, conversation_starter
-from bot.nudges.ladder import HelpWantedListing, NudgeAction, StillNeededCheck, build_action
+from bot.nudges.board import BoardUpdate, board_entries, paginate
+from bot.nudges.ladder import NudgeAction, StillNeededCheck, build_action
 from cogs.common.embeds import no_mentions, only_users, open_questions_embed, question_line
+from cogs.common.nudge_render import board_embeds
 from cogs.digest import digest_embeds
 from cogs.intros import dm_text, follow_up_text, intro_text
-from cogs.nudges import check_text, listing_embed, nudge_text
+from cogs.nudges import check_text, nudge_text
 from tests.reliability.conftest import Figures, scaled
 
 GUILD, CHANNEL = 1144420879564800001, 1144480270909440007
@@ -160,10 +162,11 @@ def test_nudge_texts(snippet: str, topics: list[str], asker: int, helpers: list[
     if helper_ids:
         assert isinstance(nudge, NudgeAction)
         only_intended(nudge_text(nudge), {f"<@{h}>": 1 for h in helper_ids})
-    listing = build_action("listing", fact, now, help_wanted_channel_id=CHANNEL + 1)
-    assert isinstance(listing, HelpWantedListing)
-    embed = listing_embed(listing)
-    only_intended(embed_text(embed), {f"<#{CHANNEL}>": 1})
+    entries = board_entries([(fact, now)])
+    pages, more = paginate(entries)
+    embed = board_embeds(BoardUpdate(fact.guild_id, CHANNEL + 1, pages, more, (), "x", 0))[0]
+    # the asker's mention inside an embed shows a name and pings nobody
+    only_intended(embed_text(embed), {f"<#{CHANNEL}>": 1, f"<@{asker}>": 1})
     assert masked_links(embed.description or "") == 1
     check = build_action("check", fact, now)
     assert isinstance(check, StillNeededCheck)

@@ -65,3 +65,17 @@ class NudgeTarget(Base):
 
 
 __all__ = ["Helper", "Nudge", "NudgeTarget"]
+
+
+class HelpBoard(Base):
+    """The open-questions board of a server: the message(s) in its help-wanted channel that
+    Hearth edits in place, and what they show (`fingerprint`), so a restart edits, not posts."""
+
+    __tablename__ = "help_boards"
+
+    guild_id: Mapped[int] = _id(primary_key=True)
+    channel_id: Mapped[int] = _id()
+    message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    recreated: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
