@@ -217,9 +217,9 @@ class NudgeCog(commands.Cog):
         min_helper_gap_hours="Hours between two invitations of the same helper",
         relist_every_hours="Hours before 'Still stuck' may put the same question back on top again (1-720)",
         board_days="Days an open question stays on the open-questions board (1-60)",
-        nudges_per_1000_messages="Server-wide nudges a day per 1,000 member messages a day (0-1000)",
-        min_nudges_per_day="Nudges a day however quiet the server is (0-50)",
-        max_nudges_per_day="Nudges a day however busy the server is (0-200)",
+        nudges_per_1000_messages="Nudges and check-ins a day per 1,000 member messages a day (0-1000)",
+        min_nudges_per_day="Nudges and check-ins a day however quiet the server is (0-50)",
+        max_nudges_per_day="Nudges and check-ins a day however busy the server is (0-200)",
         nudge_fresh_hours="Hours after a nudge before the asker may be asked 'still need help?'",
     )
     @moderator_only()

@@ -4,9 +4,8 @@ A question still open after the response target gets a short reply mentioning a 
 helpers (`nudge`); later it goes on the help-wanted channel's open-questions board
 (`listing`, no post of its own); after a day the asker may be asked once whether it is
 still needed (`check`), only if nobody has responded, the asker has been around since and
-no nudge is fresh. Nudges draw on the server's daily budget, which follows its activity; a
-check is rare by its own rules (once, only to an asker who is around, never to one who got a
-reply). Only open questions climb the ladder: any answer, resolve or deletion
+no nudge is fresh. Nudges and checks draw on the server's daily budget, which follows its
+activity; nudges come first and checks may take at most half of it. Only open questions climb the ladder: any answer, resolve or deletion
 stops it. Each step has a window (from its own delay to the next step's), so a step that
 was missed while the bot was down, or a question found by a backfill long after it was
 asked, is skipped rather than sent late.
@@ -85,8 +84,9 @@ class NudgeSettings:
     min_helper_gap_hours: int = 6
     relist_every_hours: int = 24  # "Still stuck" puts a question back on the board at most this often
     board_days: int = 7  # an open question stays on the board this long after it was asked
-    # the server's daily budget of helper nudges: this many per 1,000 member messages a day
-    # (last week's average), within the bounds below
+    # the server's daily budget of pings (helper nudges, and "still need help?" checks, which
+    # may take at most half of it): this many per 1,000 member messages a day (last week's
+    # average), within the bounds below
     nudges_per_1000_messages: int = 10
     min_nudges_per_day: int = 1
     max_nudges_per_day: int = 10
@@ -130,7 +130,7 @@ class NudgeSettings:
         return {"nudge": (first, listing), "listing": (listing, check), "check": (check, end)}
 
     def daily_budget(self, member_messages_last_week: int) -> int:
-        """Helper nudges the server may get in a day, from its activity."""
+        """Pings (nudges and checks) the server may get in a day, from its activity."""
         per_day = member_messages_last_week / 7
         wanted = round(per_day * self.nudges_per_1000_messages / 1000)
         return max(self.min_nudges_per_day, min(self.max_nudges_per_day, wanted))
@@ -372,6 +372,33 @@ class CheckInputs:
     nudged_at: Mapping[int, datetime]
 
 
+@dataclass(frozen=True, slots=True)
+class PingBudget:
+    """What is left of the server's day: pings (nudges and checks together), and of those, how
+    many may still be checks (at most half the day's budget goes to checks)."""
+
+    pings: int
+    checks: int
+
+    @classmethod
+    def left_today(cls, daily: int, pings_used: int, checks_used: int) -> PingBudget:
+        return cls(max(0, daily - pings_used), max(0, min(daily - pings_used, daily // 2 - checks_used)))
+
+    def allows(self, step: Step) -> bool:
+        if step == "nudge":
+            return self.pings > 0
+        if step == "check":
+            return self.checks > 0
+        return True
+
+    def spend(self, step: Step) -> PingBudget:
+        if step == "nudge":
+            return PingBudget(self.pings - 1, min(self.checks, self.pings - 1))
+        if step == "check":
+            return PingBudget(self.pings - 1, self.checks - 1)
+        return self
+
+
 def _under_weekly_cap(user_id: int, running: Mapping[int, Sequence[datetime]], now: datetime, cap: int) -> bool:
     week = now - timedelta(days=7)
     return sum(1 for at in running.get(user_id, ()) if at > week) < cap
@@ -387,21 +414,21 @@ def plan_actions(
     *,
     help_wanted_channel_id: int | None = None,
     readable: Callable[[QuestionFact, int | None], bool] | None = None,
-    budget: int | None = None,
+    budget: PingBudget | None = None,
     checks: CheckInputs | None = None,
 ) -> list[NudgeLadderAction]:
     """Every action due now for one guild's questions, oldest question first.
 
     Helpers chosen for one question count against the caps for the next ones; so does the
-    asker of a "still need help?". `budget` is how many nudges the server may still get today
-    (None: no limit); putting a question on the board is free. A
+    asker of a "still need help?". `budget` is what the server may still get today (None: no
+    limit); nudges come first, so a check never takes a waiting question's nudge; putting a
+    question on the board is free. A
     check goes out only when `check_wanted` says so (`checks`: None never sends one). With
     `readable(question, user_id)` (`None`: @everyone), a question goes on the public board only
     when @everyone can read where it was asked, and only helpers who can read it are invited.
     """
     running: dict[int, list[datetime]] = {user: list(times) for user, times in history.items()}
-    actions: list[NudgeLadderAction] = []
-    left = budget
+    due: list[tuple[QuestionFact, Step, int | None]] = []
     for question in sorted(questions, key=lambda q: (q.asked_at, q.message_id)):
         listing_channel = help_wanted_channel_id
         if listing_channel is not None and readable is not None and not readable(question, None):
@@ -413,9 +440,13 @@ def plan_actions(
             settings,
             has_help_wanted_channel=listing_channel is not None,
         )
-        if step is None:
-            continue
-        if step == "nudge" and left is not None and left <= 0:
+        if step is not None:
+            due.append((question, step, listing_channel))
+    left = None if budget is None else PingBudget(budget.pings, budget.checks)
+    actions: list[NudgeLadderAction] = []
+    # nudges before checks: a check never takes the budget a waiting question needed
+    for question, step, listing_channel in sorted(due, key=lambda d: d[1] == "check"):
+        if left is not None and not left.allows(step):
             continue
         helper_ids: tuple[int, ...] = ()
         if step == "nudge":
@@ -438,6 +469,6 @@ def plan_actions(
         action = build_action(step, question, now, helper_ids=helper_ids, help_wanted_channel_id=listing_channel)
         if action is not None:
             actions.append(action)
-            if step == "nudge" and left is not None:
-                left -= 1
+            if left is not None:
+                left = left.spend(step)
     return actions

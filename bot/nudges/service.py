@@ -24,6 +24,7 @@ from bot.nudges.ladder import (
     CheckInputs,
     NudgeLadderAction,
     NudgeSettings,
+    PingBudget,
     ladder_step_due,
     next_step_at,
     plan_actions,
@@ -253,15 +254,15 @@ class NudgeService:
             ]
             if not any(step is not None for step in due_steps):
                 return []
-            pinging = "nudge" in due_steps or "check" in due_steps  # both count against members' caps
+            pinging = "nudge" in due_steps or "check" in due_steps  # both ping: budget and caps
             candidates, history = await self._choice_inputs(session, config, now, "nudge" in due_steps)
             if pinging and "nudge" not in due_steps:  # a check counts against the asker's weekly cap
                 history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
             budget = None
-            if "nudge" in due_steps:
+            if pinging:
                 activity = await repo.member_messages_since(session, guild_id, now - timedelta(days=7))
-                used = await repo.nudges_since(session, guild_id, now - timedelta(days=1))
-                budget = max(0, settings.daily_budget(activity) - used)
+                pings, checks_used = await repo.pings_since(session, guild_id, now - timedelta(days=1))
+                budget = PingBudget.left_today(settings.daily_budget(activity), pings, checks_used)
             checks = None
             if "check" in due_steps:
                 checking = [q for q, step in zip(questions, due_steps, strict=True) if step == "check"]

@@ -147,10 +147,15 @@ async def member_messages_since(session: AsyncSession, guild_id: int, since: dat
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def nudges_since(session: AsyncSession, guild_id: int, since: datetime) -> int:
-    """Ladder nudges claimed since `since` (what the server's daily budget counts)."""
-    stmt = select(func.count()).where(Nudge.guild_id == guild_id, Nudge.step == "nudge", Nudge.created_at >= since)
-    return int((await session.execute(stmt)).scalar_one())
+async def pings_since(session: AsyncSession, guild_id: int, since: datetime) -> tuple[int, int]:
+    """(nudges and checks, of which checks) claimed since `since`: what the daily budget counts."""
+    stmt = (
+        select(Nudge.step, func.count())
+        .where(Nudge.guild_id == guild_id, Nudge.step.in_(("nudge", "check")), Nudge.created_at >= since)
+        .group_by(Nudge.step)
+    )
+    counts = {step: int(n) for step, n in (await session.execute(stmt)).all()}
+    return counts.get("nudge", 0) + counts.get("check", 0), counts.get("check", 0)
 
 
 async def last_seen(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from bot.conversation.clock import FakeClock
@@ -12,6 +13,7 @@ from bot.nudges.ladder import (
     HelpWantedListing,
     NudgeAction,
     NudgeSettings,
+    PingBudget,
     StillNeededCheck,
     ladder_step_due,
     parse_view_custom_id,
@@ -285,3 +287,30 @@ def test_custom_id_round_trip() -> None:
     assert parse_view_custom_id(view_custom_id("open", 9)) == ("open", 9)
     assert parse_view_custom_id("hearth:still:maybe:1") is None
     assert parse_view_custom_id("other") is None
+
+
+def test_nudges_come_before_checks_and_checks_take_at_most_half_the_budget() -> None:
+    settings = NudgeSettings(first_after_minutes=30, help_wanted_after_minutes=120, still_needed_after_minutes=600)
+    now = START + timedelta(hours=12)
+    old = [QuestionFact(GUILD, CHANNEL, 2000 + i, 300 + i, START + timedelta(minutes=i), "open") for i in range(3)]
+    fresh = [
+        QuestionFact(GUILD, CHANNEL, 3000 + i, 400 + i, now - timedelta(minutes=40 + i), "open") for i in range(3)
+    ]
+    sent = {q.message_id: {"nudge", "listing"} for q in old}
+    helpers = [helper(60 + i, active_start_hour=0, active_end_hour=0) for i in range(6)]
+    seen = CheckInputs(asker_seen={q.asker_id: now - timedelta(hours=1) for q in old}, nudged_at={})
+
+    def plan(budget: PingBudget) -> Counter[str]:
+        actions = plan_actions(old + fresh, sent, helpers, {}, now, settings, budget=budget, checks=seen)
+        return Counter(a.kind for a in actions)
+
+    assert PingBudget.left_today(4, 0, 0) == PingBudget(4, 2)
+    assert PingBudget.left_today(4, 3, 1) == PingBudget(1, 1)
+    assert PingBudget.left_today(1, 0, 0) == PingBudget(1, 0)  # a quiet server gets no checks
+    assert plan(PingBudget(2, 1)) == Counter(nudge=2)  # the waiting questions' nudges come first
+    assert plan(PingBudget(5, 2)) == Counter(nudge=3, still_needed=2)
+    assert plan(PingBudget(9, 4)) == Counter(nudge=3, still_needed=3)
+    assert NudgeSettings().daily_budget(7 * 120) == 1  # ~120 member messages a day
+    assert NudgeSettings().daily_budget(7 * 500) == 5
+    assert NudgeSettings().daily_budget(7 * 50_000) == 10  # the ceiling
+    assert NudgeSettings().daily_budget(0) == 1  # the floor

@@ -118,6 +118,7 @@ async def test_ladder_is_claimed_exactly_once_even_after_a_restart(
     clock = FakeClock(T0)
     await with_help_wanted(sm)
     service = NudgeService(sm, clock)
+    await service.update_settings(GUILD, min_nudges_per_day=2)  # one of the two may be a check
     await service.join(GUILD, 7, "python")
     await add_question(sm, 500)
     assert await service.take_due(T0 + timedelta(minutes=29)) == []
