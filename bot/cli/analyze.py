@@ -14,11 +14,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.cli.analyze_channels import help_channel_ids, keyed
 from bot.cli.analyze_check import Decided, SideCheck, decisions, hold
 from bot.cli.analyze_progress import Checkpoints, load_resume, source_key
 from bot.cli.common import CliError, choose_database, open_exports, progress_enabled
 from bot.conversation.clock import FakeClock, SystemClock
-from bot.conversation.engine import Engine
+from bot.conversation.engine import Engine, GuildRules
 from bot.conversation.events import Event
 from bot.conversation.facts import Fact
 from bot.sources.exports import ExportError, ExportReader, ReadStats, merged_events
@@ -45,6 +46,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--batch-size", type=int, default=2000, help="rows per write transaction")
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.add_argument(
+        "--help-channel", action="append", default=[], metavar="NAME",
+        help="a help channel (its name as the export names it, with or without '#', or its id): an "
+        "error paste or a statement of trouble there counts as a question, as in the bot's help "
+        "channels; repeat for more",
+    )
     parser.set_defaults(func=run)
 
 
@@ -142,19 +149,22 @@ async def _checked_beside(
 
 
 async def analyze(
-    paths: list[Path], report: Path, db: str | None, *, batch_size: int = 2000, progress: bool = False
+    paths: list[Path], report: Path, db: str | None, *, batch_size: int = 2000, progress: bool = False,
+    help_channels: Iterable[str] = (),
 ) -> dict[str, object]:
     with batch_collector():
-        return await _analyze(paths, report, db, batch_size=batch_size, progress=progress)
+        return await _analyze(paths, report, db, batch_size=batch_size, progress=progress,
+                              help_channels=list(help_channels))
 
 
 async def _analyze(
-    paths: list[Path], report: Path, db: str | None, *, batch_size: int, progress: bool
+    paths: list[Path], report: Path, db: str | None, *, batch_size: int, progress: bool, help_channels: list[str]
 ) -> dict[str, object]:
     readers = open_exports(paths)
     started = time.perf_counter()
     clock = FakeClock()
-    rules = RulesBook()
+    help_ids = help_channel_ids(readers, help_channels)
+    rules = RulesBook(GuildRules(help_channel_ids=help_ids))
     engine = Engine(clock, rules.get)
     bars: list[tqdm] = []
     decided = decisions(engine, _ticking(merged_events(readers), clock, bars))
@@ -177,7 +187,7 @@ async def _analyze(
         await migrate(db_engine)
         sessionmaker = make_sessionmaker(db_engine)
         guild_id = readers[0].header.guild_id
-        key = source_key(paths, guild_id)
+        key = keyed(source_key(paths, guild_id), help_ids)
         resume = await load_resume(sessionmaker, key)
         if not resume.done:  # a finished run over the same files has nothing left to write
             checkpoints = Checkpoints(sessionmaker, SystemClock(), key, guild_id, resume)
@@ -220,7 +230,8 @@ async def _analyze(
 def run(args: argparse.Namespace) -> int:
     progress = progress_enabled() and not args.no_progress
     result = asyncio.run(
-        analyze(args.exports, args.report, args.db, batch_size=args.batch_size, progress=progress)
+        analyze(args.exports, args.report, args.db, batch_size=args.batch_size, progress=progress,
+                help_channels=args.help_channel)
     )
     skipped = result["skipped"]
     skipped_text = ", ".join(f"{n} {why}" for why, n in skipped.items()) if isinstance(skipped, dict) else ""
