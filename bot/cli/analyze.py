@@ -18,10 +18,12 @@ from bot.cli.analyze_channels import help_channel_ids, keyed
 from bot.cli.analyze_check import Decided, SideCheck, decisions, hold
 from bot.cli.analyze_progress import Checkpoints, load_resume, source_key
 from bot.cli.common import CliError, choose_database, open_exports, progress_enabled
+from bot.cli.failures import opening_database
 from bot.conversation.clock import FakeClock, SystemClock
 from bot.conversation.engine import Engine, GuildRules
 from bot.conversation.events import Event
 from bot.conversation.facts import Fact
+from bot.plural import plural
 from bot.sources.exports import ExportError, ExportReader, ReadStats, merged_events
 from bot.sources.pipeline import EventPipeline, RulesBook
 from bot.sources.report import write_report
@@ -161,6 +163,7 @@ async def _analyze(
     paths: list[Path], report: Path, db: str | None, *, batch_size: int, progress: bool, help_channels: list[str]
 ) -> dict[str, object]:
     readers = open_exports(paths)
+    paths = [reader.path for reader in readers]  # folders opened, files that are no export left out
     started = time.perf_counter()
     clock = FakeClock()
     help_ids = help_channel_ids(readers, help_channels)
@@ -182,9 +185,11 @@ async def _analyze(
         except ExportError as exc:
             raise CliError(f"{exc}\nnothing was written") from exc
     url = choose_database(db, "hearth.db")
-    db_engine = create_engine(url)
+    with opening_database(url):
+        db_engine = create_engine(url)
     try:
-        await migrate(db_engine)
+        with opening_database(url):
+            await migrate(db_engine)
         sessionmaker = make_sessionmaker(db_engine)
         guild_id = readers[0].header.guild_id
         key = keyed(source_key(paths, guild_id), help_ids)
@@ -205,7 +210,8 @@ async def _analyze(
                 held_messages=sum(1 for message_id, _ in held if message_id is not None),
                 progress=progress,
             )
-        channels = {r.header.channel_id for r in readers}
+        # an export with no messages reports nothing, not what earlier runs stored for its channel
+        channels = {r.header.channel_id for r in readers} if stats.messages else set()
         summary = {
             "exports": [str(p) for p in paths],
             "messages": stats.messages,
@@ -227,22 +233,35 @@ async def _analyze(
     }
 
 
+def summary_lines(result: dict[str, object], report: Path) -> list[str]:
+    """What `analyze` prints: this run's counts, in words that agree with them."""
+    skipped = result["skipped"]
+    skipped_text = ", ".join(f"{n} {why}" for why, n in skipped.items()) if isinstance(skipped, dict) else ""
+    counts = {key: int(str(result[key])) for key in ("messages", "questions", "interactions")}
+    lines = [
+        f"analyzed {plural(counts['messages'], 'message')} in {result['seconds']} s: "
+        f"{plural(counts['questions'], 'question')} ({result['open']} open, {result['answered']} answered, "
+        f"{result['resolved']} resolved), {plural(counts['interactions'], 'interaction')}"
+    ]
+    if not counts["messages"]:
+        exports = result["exports"]
+        many = isinstance(exports, list) and len(exports) > 1
+        lines.append(f"the {'exports hold' if many else 'export holds'} no messages: nothing to analyze")
+    if skipped_text:
+        lines.append(f"skipped: {skipped_text}")
+    if result["resumed_after"]:
+        done = int(str(result["resumed_after"]))
+        first = "the first message was" if done == 1 else f"the first {plural(done, 'message')} were"
+        lines.append(f"resumed: {first} stored by an earlier run")
+    lines.append(f"report written to {report}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     progress = progress_enabled() and not args.no_progress
     result = asyncio.run(
         analyze(args.exports, args.report, args.db, batch_size=args.batch_size, progress=progress,
                 help_channels=args.help_channel)
     )
-    skipped = result["skipped"]
-    skipped_text = ", ".join(f"{n} {why}" for why, n in skipped.items()) if isinstance(skipped, dict) else ""
-    print(
-        f"analyzed {result['messages']} messages in {result['seconds']} s: "
-        f"{result['questions']} questions ({result['open']} open, {result['answered']} answered, "
-        f"{result['resolved']} resolved), {result['interactions']} interactions"
-    )
-    if skipped_text:
-        print(f"skipped: {skipped_text}")
-    if result["resumed_after"]:
-        print(f"resumed: the first {result['resumed_after']} messages were stored by an earlier run")
-    print(f"report written to {args.report}")
+    print("\n".join(summary_lines(result, args.report)))
     return 0

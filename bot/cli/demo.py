@@ -20,7 +20,7 @@ from bot.conversation.clock import FakeClock
 from bot.services import Services
 from bot.settings.config import Settings
 from bot.settings.service import SettingsChange
-from bot.sources.exports import ExportError, ExportReader, merged_events
+from bot.sources.exports import ExportError, ExportReader, merged_events, printable
 from bot.sources.replay import Replay, event_time
 from bot.sources.report_store import report_questions
 
@@ -147,7 +147,8 @@ async def demo(
     except ExportError as exc:
         raise CliError(str(exc)) from exc
     if first_event is None:
-        raise CliError("the exports hold no messages")
+        held = "the exports hold" if len(readers) > 1 else f"{printable(str(readers[0].path))} holds"
+        raise CliError(f"{held} no messages: nothing to replay")
     first = event_time(first_event)
     clock = FakeClock(first - timedelta(hours=1))
     with tempfile.TemporaryDirectory(prefix="hearth-demo-") as tmp:

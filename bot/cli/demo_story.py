@@ -8,17 +8,32 @@ from statistics import median
 from typing import Any
 
 from bot.cli.demo_seed import Community
+from bot.plural import plural
 from bot.sources.exports import printable
 
-_KIND_LABELS = {
-    "nudge": "helper nudges",
-    "help_wanted": "help-wanted listings",
-    "still_needed": "'still need help?' checks",
-    "intro": "introductions",
-    "intro_follow_up": "introduction follow-ups",
-    "intro_removed": "members paused from introductions",
-    "digest": "weekly digests",
+_KIND_LABELS: dict[str, tuple[str, str]] = {  # kind: (one, many)
+    "nudge": ("helper nudge", "helper nudges"),
+    "help_wanted": ("help-wanted listing", "help-wanted listings"),
+    "still_needed": ("'still need help?' check", "'still need help?' checks"),
+    "intro": ("introduction", "introductions"),
+    "intro_follow_up": ("introduction follow-up", "introduction follow-ups"),
+    "intro_removed": ("member paused from introductions", "members paused from introductions"),
+    "digest": ("weekly digest", "weekly digests"),
 }
+
+# What a follow-up found, as the end of "followed up on the introduction of A and B: ..."
+_FOLLOW_UP_OUTCOMES = {
+    "pending": "no reply yet, so Hearth asked them whether they talked",
+    "interacted": "they had already talked",
+    "talked": "they said they talked",
+    "not_yet": "they have not talked yet",
+    "skipped": "they passed on it",
+    "ignored": "nobody answered",
+}
+
+
+def follow_up_outcome(outcome: object) -> str:
+    return _FOLLOW_UP_OUTCOMES.get(str(outcome), str(outcome).replace("_", " "))
 
 
 def _when(iso: str) -> str:
@@ -53,11 +68,11 @@ def _questions_paragraph(questions: list[dict[str, Any]]) -> list[str]:
         if q.get("first_response_at")
     ]
     lines = [
-        f"  {len(questions)} questions tracked: {status['answered']} answered by members, "
+        f"  {plural(len(questions), 'question')} tracked: {status['answered']} answered by members, "
         f"{status['resolved']} resolved by their askers, {status['open']} still open at the end"
     ]
     if waits:
-        lines.append(f"  median wait for a first response: {median(waits):.0f} minutes")
+        lines.append(f"  median wait for a first response: {plural(round(median(waits)), 'minute')}")
     return lines
 
 
@@ -75,7 +90,7 @@ def _action_line(record: dict[str, Any], community: Community | None) -> str:
         shared = ", ".join(record.get("shared_interests") or []) or "their interests"
         return f"  {when}  introduced {_who(record['targets'], names)} (shared: {shared})"
     if kind == "intro_follow_up":
-        return f"  {when}  followed up on the introduction of {_who(record['targets'], names)}: {record.get('outcome')}"
+        return f"  {when}  followed up on the introduction of {_who(record['targets'], names)}: {follow_up_outcome(record.get('outcome'))}"
     if kind == "intro_removed":
         return f"  {when}  paused introductions for {_who(record['targets'], names)} after ignored ones"
     if kind == "digest":
@@ -98,7 +113,7 @@ def tell(
     counts = Counter(r["kind"] for r in actions)
     since = f" from {first:%d %b %Y}" if first else ""
     lines = [
-        f"Hearth demo: replayed {messages} messages of '{guild_name}'{since} under a simulated clock "
+        f"Hearth demo: replayed {plural(messages, 'message')} of '{guild_name}'{since} under a simulated clock "
         f"in {seconds:.1f} s.",
         "",
         "What Hearth saw:",
@@ -108,9 +123,9 @@ def tell(
     ]
     if not actions:
         lines.append("  nothing needed doing")
-    for kind, label in _KIND_LABELS.items():
+    for kind, (one, many) in _KIND_LABELS.items():
         if counts[kind]:
-            lines.append(f"  {counts[kind]:4d} {label}")
+            lines.append(f"  {plural(counts[kind], one, many, width=4)}")
     shown: Counter[str] = Counter()
     timeline = []
     for record in actions:

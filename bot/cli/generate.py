@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import argparse
 
-from bot.sample.generator import main_generate
+from bot.sample.generator import build_parser, config_from_args, write_community
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # the generator's own options, so `-v` and every other global option work around them
     parser = sub.add_parser(
         "generate",
         help="write a sample community as DiscordChatExporter JSON (see `generate --help`)",
-        add_help=False,
+        description=build_parser().description,
+        parents=[build_parser()],
+        conflict_handler="resolve",  # the generator's parser brings its own -h/--help
     )
-    parser.set_defaults(func=lambda _args: main_generate(["--help"]))
+    parser.set_defaults(func=run)
 
 
-def run(argv: list[str]) -> int:
-    """The generator has its own options; `python -m bot generate ...` hands them over whole."""
-    return main_generate(argv)
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"generate: {exc}")
+        return 2
+    paths = write_community(config, args.out)
+    print(f"wrote {len(paths)} export files and community.json to {args.out}")
+    return 0

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.cli.common import CliError
+from bot.cli.failures import CliError
 from bot.settings.config import load_settings
 
 
@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
     if path is None and Path("config.toml").is_file():
         path = Path("config.toml")
     settings = load_settings(path)
-    logging.getLogger().setLevel(settings.logging.level)
+    if not getattr(args, "verbose", False):  # -v wins over the configured level
+        logging.getLogger().setLevel(settings.logging.level)
     if not settings.discord.token:
         raise CliError("no Discord token: set DISCORD_TOKEN or discord.token in the config (see README)")
     from bot.runtime.lifecycle import run as run_bot

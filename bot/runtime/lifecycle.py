@@ -13,8 +13,10 @@ import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
+from bot.cli.failures import discord_unreachable, login_refused, opening_database
 from bot.conversation.clock import Clock, SystemClock
 from bot.runtime.bot import DEFAULT_EXTENSIONS, HearthBot, RuntimeOptions
 from bot.settings.config import Settings
@@ -50,9 +52,12 @@ async def build_services(settings: Settings, clock: Clock) -> Services:
     from bot.store.session import create_engine, make_sessionmaker
     from bot.store.writer import BatchedWriter
 
-    db_engine = create_engine(settings.database.url)
+    url = settings.database.url
+    with opening_database(url):
+        db_engine = create_engine(url)
     try:
-        await migrate(db_engine)
+        with opening_database(url):
+            await migrate(db_engine)
     except BaseException:
         await db_engine.dispose()
         raise
@@ -103,6 +108,19 @@ def install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: Callable[[], 
     return installed
 
 
+async def log_in(bot: discord.Client, token: str) -> None:
+    """`bot.login`, with the two ways it fails at start-up worded for the terminal: Discord
+    refused the token, or Discord cannot be reached (after login, discord.py reconnects itself)."""
+    try:
+        await bot.login(token)
+    except discord.LoginFailure as exc:
+        raise login_refused() from exc
+    except discord.DiscordServerError as exc:
+        raise discord_unreachable(exc) from exc
+    except (aiohttp.ClientConnectionError, OSError, TimeoutError) as exc:
+        raise discord_unreachable(exc) from exc
+
+
 async def run_once(settings: Settings, *, message_content: bool, clock: Clock) -> None:
     services = await build_services(settings, clock)
     bot = HearthBot(
@@ -119,7 +137,8 @@ async def run_once(settings: Settings, *, message_content: bool, clock: Clock) -
     installed = install_signal_handlers(loop, stop)
     try:
         async with bot:
-            await bot.start(settings.discord.token)
+            await log_in(bot, settings.discord.token)
+            await bot.connect()
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

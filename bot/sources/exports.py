@@ -56,6 +56,78 @@ class ExportError(Exception):
         self.message_id = message_id
 
 
+class NotAnExport(ExportError):
+    """The file is not a DiscordChatExporter JSON export of a server channel (not JSON, not UTF-8
+    where it starts, no guild or channel object): a command given a folder passes over it."""
+
+
+class DirectMessages(NotAnExport):
+    """An export of a direct message or group DM: Hearth reads server channels only."""
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+REEXPORT = "re-export with DiscordChatExporter's JSON format"
+DIRECT_TYPES = frozenset({"DirectTextChat", "DirectGroupTextChat"})
+
+
+def open_export(path: Path) -> BinaryIO:
+    """The file opened for reading, past a UTF-8 byte order mark when it starts with one
+    (some editors and tools on Windows add it; JSON parsers refuse it)."""
+    handle = path.open("rb")
+    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        handle.seek(0)
+    return handle
+
+
+def first_bad_utf8(path: Path, block: int = 1024 * 1024) -> tuple[int, int] | None:
+    """(file offset, byte) of the first byte that is not UTF-8 text, or None when all of it is."""
+    offset = 0  # the file offset of pending[0]
+    pending = b""
+    with path.open("rb") as handle:
+        while True:
+            data = handle.read(block)
+            pending += data
+            if not pending:
+                return None
+            try:
+                pending.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if data and exc.reason == "unexpected end of data":
+                    offset += exc.start  # a character cut by the block: finish it with the next one
+                    pending = pending[exc.start :]
+                    continue
+                return offset + exc.start, pending[exc.start]
+            if not data:
+                return None
+            offset += len(pending)
+            pending = b""
+
+
+def _starts_utf16(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) in (b"\xff\xfe", b"\xfe\xff")
+
+
+def not_utf8(path: Path, found: tuple[int, int]) -> str:
+    offset, byte = found
+    utf16 = " (it looks like UTF-16)" if _starts_utf16(path) else ""
+    return f"not UTF-8 text{utf16} (byte 0x{byte:02x} at offset {offset}); {REEXPORT}"
+
+
+def json_problem(path: Path, exc: Exception) -> tuple[str | None, str]:
+    """(why the file is not UTF-8, or None; the parser's complaint in a few words). The parser's
+    own message quotes the text around the error, so only its first line is kept: an error
+    never shows what members wrote."""
+    if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc) or _starts_utf16(path):
+        found = first_bad_utf8(path)
+        if found is not None:
+            return not_utf8(path, found), ""
+    raw = exc.args[0] if exc.args else exc
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    first = text.strip().splitlines()[0].strip() if text.strip() else type(exc).__name__
+    return None, printable(first[:120])
+
+
 @dataclass(frozen=True, slots=True)
 class ExportHeader:
     path: Path
@@ -110,7 +182,7 @@ def _timestamp(value: Any) -> datetime:
 
 
 def _first_object(path: Path, key: str) -> dict[str, Any] | None:
-    with path.open("rb") as handle:
+    with open_export(path) as handle:
         for item in ijson.items(handle, key, use_float=True):
             return item if isinstance(item, dict) else None
     return None
@@ -130,13 +202,20 @@ def read_header(path: Path) -> ExportHeader:
         guild = _first_object(path, "guild")
         channel = _first_object(path, "channel")
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise ExportError(path, f"not valid JSON ({exc})") from exc
+        encoding, words = json_problem(path, exc)
+        raise NotAnExport(path, encoding or f"not valid JSON ({words})") from exc
     except OSError as exc:
         raise ExportError(path, f"cannot be read ({exc.strerror or exc})") from exc
     if guild is None or channel is None:
-        raise ExportError(path, "not a DiscordChatExporter JSON export (no 'guild' or 'channel' object)")
+        raise NotAnExport(path, "not a DiscordChatExporter JSON export (no 'guild' or 'channel' object)")
+    channel_type = str(channel.get("type") or "GuildTextChat")
+    if channel_type in DIRECT_TYPES or str(guild.get("id")) == "0":
+        raise DirectMessages(
+            path,
+            "a direct-message export: Hearth reads server channels only "
+            "(direct messages and group DMs are not supported)",
+        )
     try:
-        channel_type = str(channel.get("type") or "GuildTextChat")
         parent: int | None = None
         if channel_type in THREAD_TYPES and channel.get("categoryId") not in (None, "", "0"):
             parent = _snowflake(channel.get("categoryId"), "channel.categoryId")
@@ -164,7 +243,7 @@ class ExportReader:
         self.names: dict[int, str] = {}  # author id -> display name, for offline reports only
 
     def _open(self) -> BinaryIO:
-        return self.path.open("rb")
+        return open_export(self.path)
 
     def raw_messages(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(index, message) for each item of the messages array: decoded in blocks by orjson where
@@ -183,8 +262,11 @@ class ExportReader:
                     if index >= done:
                         yield index, item
         except (ijson.JSONError, UnicodeDecodeError) as exc:
+            encoding, words = json_problem(self.path, exc)
+            if encoding is not None:
+                raise ExportError(self.path, encoding) from exc
             raise ExportError(
-                self.path, f"broken JSON after the last good message ({exc})", index=index + 1
+                self.path, f"broken JSON after the last good message ({words})", index=index + 1
             ) from exc
 
     def events(self) -> Iterator[Event]:

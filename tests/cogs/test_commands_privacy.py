@@ -109,3 +109,41 @@ async def test_delete_keeps_an_opt_out(hearth: HearthWorld, hearth_bot: HearthBo
     assert result.response is not None
     await hearth.alice.click(result.response, label="Delete my data")
     assert await services_of(hearth_bot).privacy.is_opted_out(hearth.guild.id, hearth.alice.id)
+
+
+async def test_show_reads_as_words_with_the_json_attached(hearth: HearthWorld) -> None:
+    await seed(hearth)
+    result = await hearth.alice.slash(hearth.general, "privacy show")
+    response = result.response
+    assert response is not None and result.ephemeral
+    embed = response.embeds[0]
+    fields = {field.name: field.value for field in embed.fields}
+    assert fields["Tracking"].startswith("On: ")
+    assert fields["Interests"] == "security"
+    assert fields["Activity"] == (
+        "1 message recorded · 0 responses from you to others · 1 response from others to you"
+    )
+    questions = fields["Questions you asked"].splitlines()
+    assert questions[0] == "1 question: 1 answered"
+    assert f"<#{hearth.help.id}>" in questions[1] and "How do I enable two factor login?" in questions[1]
+    assert questions[1].startswith("- <t:") and questions[1].endswith("(answered)")
+    assert "Seen here" in fields and "<t:" in fields["Seen here"]
+    assert fields["Stored rows"] == "5 rows in 5 tables: interactions 1, interests 1, members 1, messages 1, questions 1"
+    assert fields["Time zone"] == "not set"
+    text = reply_text(result)
+    for raw in ("{", "}", '"', "_at", "rows_by_table", "messages_recorded"):
+        assert raw not in text, raw
+    # the whole record rides along as a file, the same as /privacy export
+    assert len(response.attachments) == 1
+    document = json.loads(await response.attachments[0].read())
+    assert document["user_id"] == str(hearth.alice.id)
+    assert document["data"]["interests"] == ["security"]
+
+
+async def test_show_says_when_tracking_is_off(hearth: HearthWorld) -> None:
+    await hearth.alice.slash(hearth.general, "privacy optout")
+    result = await hearth.alice.slash(hearth.general, "privacy show")
+    fields = {f.name: f.value for f in result.response.embeds[0].fields} if result.response else {}
+    assert fields["Tracking"].startswith("Off: you opted out")
+    assert fields["Interests"].startswith("none")
+    assert fields["Questions you asked"] == "none"

@@ -62,16 +62,21 @@ def _other_guild() -> dict[str, Any]:
 
 
 # (name, file content, words the error must contain)
-BROKEN: list[tuple[str, Callable[[], Any], tuple[str, ...]]] = [
+Case = tuple[str, Callable[[], Any], tuple[str, ...]]
+# Files that are no export at all: refused when given alone, passed over with a note beside others.
+NOT_EXPORTS: list[Case] = [
     ("empty file", lambda: b"", ("not valid JSON",)),
     ("whitespace only", lambda: "   \n\t", ("not valid JSON",)),
     ("random bytes", lambda: bytes(range(256)) * 4, ("not valid JSON",)),
     ("top-level array", lambda: [1, 2, 3], ("not a DiscordChatExporter JSON export",)),
     ("no guild", lambda: {"channel": {"id": "5"}, "messages": []}, ("no 'guild'",)),
+]
+# Exports broken inside: refused even beside good ones, nothing written.
+BROKEN: list[Case] = [
     ("guild id out of range", lambda: document([], guild_id=str(2**70)), ("guild.id",)),
     ("channel id is a list", lambda: document([], channel_id=[1, 2]), ("channel.id",)),
     ("truncated JSON", _truncated, ("broken JSON", "at message #")),
-    ("non-UTF-8 bytes", lambda: _good_text().encode().replace(b"sensor", b"sens\xff\xfer"), ("JSON", "at message #")),
+    ("non-UTF-8 bytes", lambda: _good_text().encode().replace(b"sensor", b"sens\xff\xfer"), ("not UTF-8 text", "byte 0xff at offset")),
     ("message is a string", lambda: document(["hello", *messages()]), ("not a JSON object", "at message #1")),
     ("id is a list", lambda: with_message(3, id=[1]), ("not a snowflake", "at message #4")),
     ("id is negative", lambda: with_message(3, id="-5"), ("not a snowflake", "at message #4")),
@@ -111,10 +116,11 @@ def test_broken_exports_change_nothing(
     before = snapshot(db)
     assert sum(len(rows) for rows in before.values()) > 20
     capsys.readouterr()
-    for name, build, words in BROKEN:
+    for name, build, words in NOT_EXPORTS + BROKEN:
         bad = write(tmp_path / f"bad-{name.replace(' ', '-')}.json", build())
         report = tmp_path / "report.json"
-        status = main(["analyze", str(good), str(bad), "--report", str(report), "--db", str(db), "--no-progress"])
+        given = [str(bad)] if (name, build, words) in NOT_EXPORTS else [str(good), str(bad)]
+        status = main(["analyze", *given, "--report", str(report), "--db", str(db), "--no-progress"])
         err = capsys.readouterr().err
         assert status == 2, f"{name}: exit status {status}"
         assert err.startswith("error: ") and "Traceback" not in err, f"{name}: {err}"
@@ -133,6 +139,20 @@ def test_broken_exports_change_nothing(
         assert "\x1b" not in err and "\u202e" not in err
         assert snapshot(db) == before
         figures.add("hostile exports refused with the database unchanged")
+
+
+def test_files_that_are_no_export_are_passed_over_beside_good_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write(tmp_path / "good.json", document(messages()))
+    for name, build, words in NOT_EXPORTS:
+        bad = write(tmp_path / f"bad-{name.replace(' ', '-')}.json", build())
+        report = tmp_path / "report.json"
+        status = main(["analyze", str(good), str(bad), "--report", str(report), "--db", ":memory:", "--no-progress"])
+        out = capsys.readouterr()
+        assert status == 0, f"{name}: {out.err}"
+        assert f"note: skipped {bad}: " in out.err and all(w in out.err for w in words), out.err
+        assert json.loads(report.read_text())["summary"]["messages"] == 24
 
 
 def test_cli_process_exits_2_without_traceback(tmp_path: Path, child_env: dict[str, str]) -> None:
