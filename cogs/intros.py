@@ -69,7 +69,8 @@ def intro_text(action: IntroAction) -> str:
     return (
         f"👋 {who}: meet each other! {why}\n"
         f"To get started: *{safe(action.starter, 300)}*\n"
-        "I'll check in after a few days. (`/intros pause` or `/intros leave` any time.)"
+        "Once you have said hello, tap **We talked** below (or **Not yet**, or **Skip**); "
+        "I won't post here again. (`/intros pause` or `/intros leave` any time.)"
     )
 
 
@@ -78,25 +79,15 @@ def dm_text(action: IntroAction, recipient: int) -> str:
     return intro_text(action).replace("meet each other!", f"meet {mention_list(others)}!", 1)
 
 
-def follow_up_text(action: IntroFollowUp) -> str:
-    if action.outcome == "interacted":
-        return "It looks like you have already been talking. Lovely to see! 🎉"
-    return (
-        f"{mention_list(action.members)} a little check-in: did you get a chance to talk? "
-        "Let me know with a button below."
-    )
-
-
-REMOVED_TEXT = (
-    "Hi! You have not picked up your last few introductions, so I've paused them for you. "
-    "No worries at all: use `/intros join` in the server whenever you'd like to meet people again."
-)
 
 
 def status_embed(status: IntroStatus) -> discord.Embed:
     member = status.member
     if member is None or not member.active:
-        text = "You are not in introductions here. `/intros join` to meet members who share your interests."
+        text = (
+            "You are not in introductions here (they also stop by themselves after a few that nobody "
+            "answered). `/intros join` to meet members who share your interests."
+        )
         return base_embed("Introductions", text)
     values: dict[str, Any] = {
         "How often": member.frequency,
@@ -241,6 +232,7 @@ class IntroCog(commands.Cog):
         channel="Channel where private introduction threads are opened",
         group_size="People per introduction",
         enabled="Run rounds at all",
+        max_per_round="Introductions a round makes at most (the best matches; the others wait)",
     )
     @app_commands.choices(day=[app_commands.Choice(name=d, value=i) for i, d in enumerate(DAYS)])
     @moderator_only()
@@ -252,9 +244,11 @@ class IntroCog(commands.Cog):
         channel: discord.TextChannel | None = None,
         group_size: app_commands.Range[int, 2, 3] | None = None,
         enabled: bool | None = None,
+        max_per_round: app_commands.Range[int, 1, 100] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        if day is None and hour is None and channel is None and group_size is None and enabled is None:
+        options = (day, hour, channel, group_size, enabled, max_per_round)
+        if all(option is None for option in options):
             cfg = await self.service.get_settings(guild_id)  # no options: show them
         else:
             cfg = await self.service.update_settings(
@@ -264,6 +258,7 @@ class IntroCog(commands.Cog):
                 group_size=group_size,
                 intro_channel_id=channel.id if channel is not None else None,
                 enabled=enabled,
+                max_per_round=max_per_round,
             )
         s = cfg.intro_settings
         values = {
@@ -271,6 +266,7 @@ class IntroCog(commands.Cog):
             "When": f"{DAYS[s.weekday]} {s.hour:02d}:00 ({cfg.timezone})",
             "Channel": channel_mention(cfg.intro_channel_id) if cfg.intro_channel_id else "not set: DMs",
             "Group size": s.group_size,
+            "At most per round": s.max_per_round,
             "No repeat for": f"{s.repeat_window_weeks} weeks",
         }
         await interaction.response.send_message(
@@ -317,17 +313,17 @@ class IntroCog(commands.Cog):
             return await self._introduce(action)
         if isinstance(action, IntroFollowUp):
             return await self._follow_up(action)
-        if isinstance(action, IntroRemoved):
-            return await self._dm(action.user_id, REMOVED_TEXT) is not None
-        return False
+        # a member paused after ignored introductions is told nothing: `/intros status` says so
+        return isinstance(action, IntroRemoved)
 
     async def _introduce(self, action: IntroAction) -> bool:
         thread = await self._open_thread(action)
+        view = response_view(action.introduction_id)  # the answer buttons come with it: no follow-up post
         if thread is not None:
-            await thread.send(intro_text(action), allowed_mentions=only_users(action.members))
+            await thread.send(intro_text(action), view=view, allowed_mentions=only_users(action.members))
             await self.service.mark_delivered(action.introduction_id, action.channel_id, thread.id)
             return True
-        sent = [await self._dm(m, dm_text(action, m)) for m in action.members]
+        sent = [await self._dm(m, dm_text(action, m), response_view(action.introduction_id)) for m in action.members]
         if any(sent):
             await self.service.mark_delivered(action.introduction_id, None, None)
         return any(sent)
@@ -369,21 +365,9 @@ class IntroCog(commands.Cog):
             return None
 
     async def _follow_up(self, action: IntroFollowUp) -> bool:
-        asking = action.outcome == "pending"
-        text = follow_up_text(action)
-        channel = self.bot.get_channel(action.channel_id) if action.channel_id is not None else None
-        if isinstance(channel, discord.Thread):
-            if asking:
-                view = response_view(action.introduction_id)
-                await channel.send(text, view=view, allowed_mentions=only_users(action.members))
-            else:
-                await channel.send(text, allowed_mentions=no_mentions())
-            return True
-        sent = [
-            await self._dm(m, text, response_view(action.introduction_id) if asking else None)
-            for m in action.members
-        ]
-        return any(sent)
+        """A follow-up posts nothing: the introduction came with its answer buttons, and whether
+        the members talked is read from the conversation; the outcome is recorded all the same."""
+        return True
 
 
 async def setup(bot: HearthBot) -> None:

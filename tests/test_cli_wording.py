@@ -56,11 +56,12 @@ def test_demo_story_counts_agree() -> None:
     assert "     1 weekly digest" in lines
     assert "     2 helper nudges" in lines
     assert "     1 member paused from introductions" in lines
-    assert "     1 introduction follow-up" in lines
+    assert "     1 introduction followed up (nothing posted)" in lines
     assert "digests" not in story.split("A few moments")[0]
-    follow_up = next(line for line in lines if "followed up" in line)
+    follow_up = next(line for line in lines if "followed up on" in line)
     assert follow_up.endswith(
-        "followed up on the introduction of member 1001, member 1002: no reply yet, so Hearth asked them whether they talked"
+        "followed up on the introduction of member 1001, member 1002: "
+        "no sign yet that they talked (nothing posted: the introduction's buttons stay open)"
     )
     assert ": pending" not in story
 

@@ -78,6 +78,12 @@ class DemoResult:
     last: datetime | None
     seconds: float
 
+    @property
+    def target_minutes(self) -> int:
+        """The server's response target (the default when the sidecar sets none)."""
+        settings = self.community.settings if self.community else {}
+        return int(settings.get("response_target_minutes") or 30)
+
 
 def _name_threads(community: Community, readers: list[ExportReader]) -> None:
     """Threads and forum posts are named in their exports, not in the sidecar: "#forum › post"."""
@@ -208,7 +214,13 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         tell(
-            result.records, result.community, result.guild_name, result.messages, result.first, result.seconds
+            result.records,
+            result.community,
+            result.guild_name,
+            result.messages,
+            result.first,
+            result.seconds,
+            target_minutes=result.target_minutes,
         )
     )
     if args.json:

@@ -8,22 +8,23 @@ from statistics import median
 from typing import Any
 
 from bot.cli.demo_seed import Community
+from bot.cli.restraint import restraint
 from bot.plural import plural
 from bot.sources.exports import printable
 
 _KIND_LABELS: dict[str, tuple[str, str]] = {  # kind: (one, many)
     "nudge": ("helper nudge", "helper nudges"),
-    "help_wanted": ("help-wanted listing", "help-wanted listings"),
+    "help_wanted": ("question put on the open-questions board", "questions put on the open-questions board"),
     "still_needed": ("'still need help?' check", "'still need help?' checks"),
     "intro": ("introduction", "introductions"),
-    "intro_follow_up": ("introduction follow-up", "introduction follow-ups"),
+    "intro_follow_up": ("introduction followed up (nothing posted)", "introductions followed up (nothing posted)"),
     "intro_removed": ("member paused from introductions", "members paused from introductions"),
     "digest": ("weekly digest", "weekly digests"),
 }
 
 # What a follow-up found, as the end of "followed up on the introduction of A and B: ..."
 _FOLLOW_UP_OUTCOMES = {
-    "pending": "no reply yet, so Hearth asked them whether they talked",
+    "pending": "no sign yet that they talked (nothing posted: the introduction's buttons stay open)",
     "interacted": "they had already talked",
     "talked": "they said they talked",
     "not_yet": "they have not talked yet",
@@ -83,7 +84,8 @@ def _action_line(record: dict[str, Any], community: Community | None) -> str:
     if kind == "nudge":
         return f"  {when}  invited {_who(record['targets'], names)} to help with a question waiting in {_where(record['channel_id'], community)}"
     if kind == "help_wanted":
-        return f"  {when}  listed a question still waiting in {_where(record['channel_id'], community)}"
+        asked_in = _where(record.get("question_channel_id") or record["channel_id"], community)
+        return f"  {when}  put a question waiting in {asked_in} on the open-questions board"
     if kind == "still_needed":
         return f"  {when}  asked {_who(record['targets'], names)} whether they still need help"
     if kind == "intro":
@@ -107,6 +109,8 @@ def tell(
     messages: int,
     first: datetime | None,
     seconds: float,
+    *,
+    target_minutes: int = 30,
 ) -> str:
     questions = [r for r in records if r["kind"] == "question"]
     actions = [r for r in records if r["kind"] != "question"]
@@ -126,6 +130,8 @@ def tell(
     for kind, (one, many) in _KIND_LABELS.items():
         if counts[kind]:
             lines.append(f"  {plural(counts[kind], one, many, width=4)}")
+    if actions:
+        lines += ["", "How often Hearth spoke:", *restraint(records, messages, target_minutes=target_minutes).lines()]
     shown: Counter[str] = Counter()
     timeline = []
     for record in actions:

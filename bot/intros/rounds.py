@@ -46,6 +46,7 @@ class IntroSettings:
     repeat_window_weeks: int = 12
     follow_up_days: int = 4
     max_ignored: int = 3
+    max_per_round: int = 6  # introductions a round makes at most (the best matches; others wait)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> IntroSettings:
@@ -62,6 +63,7 @@ class IntroSettings:
             repeat_window_weeks=_int_in(data.get("repeat_window_weeks"), 0, 520, d.repeat_window_weeks),
             follow_up_days=_int_in(data.get("follow_up_days"), 1, 30, d.follow_up_days),
             max_ignored=_int_in(data.get("max_ignored"), 1, 100, d.max_ignored),
+            max_per_round=_int_in(data.get("max_per_round"), 1, 100, d.max_per_round),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -73,6 +75,7 @@ class IntroSettings:
             "repeat_window_weeks": self.repeat_window_weeks,
             "follow_up_days": self.follow_up_days,
             "max_ignored": self.max_ignored,
+            "max_per_round": self.max_per_round,
         }
 
 
@@ -91,7 +94,7 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class RoundResult:
     groups: list[Group]
-    removed: list[int] = field(default_factory=list)  # ignored too many: leave the pool, get a notice
+    removed: list[int] = field(default_factory=list)  # ignored too many: leave the pool (quietly)
     unmatched: list[int] = field(default_factory=list)  # eligible, but nobody left for them this round
     skipped: list[int] = field(default_factory=list)  # paused, departed or not due this round
 
@@ -139,6 +142,11 @@ def match_round(
         seed=seed,
         group_size=settings.group_size,
     )
+    if len(groups) > settings.max_per_round:  # the strongest matches now; the rest wait a round
+        ranked = sorted(groups, key=lambda g: -g.score)
+        groups = [g for g in groups if g in ranked[: settings.max_per_round]]
+        waiting = [m for g in ranked[settings.max_per_round :] for m in g.members]
+        unmatched = [*unmatched, *waiting]
     return RoundResult(groups, removed, unmatched, skipped)
 
 

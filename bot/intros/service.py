@@ -136,7 +136,10 @@ class IntroService:
         group_size: int | None = None,
         intro_channel_id: int | None = None,
         enabled: bool | None = None,
+        max_per_round: int | None = None,
     ) -> ServerSettings:
+        if max_per_round is not None and not 1 <= max_per_round <= 100:
+            raise InvalidInput("Introductions per round must be 1 to 100.")
         if weekday is not None and not 0 <= weekday <= 6:
             raise InvalidInput("Day must be 0 (Monday) to 6 (Sunday).")
         if hour is not None and not 0 <= hour <= 23:
@@ -151,6 +154,7 @@ class IntroService:
             hour=s.hour if hour is None else hour,
             group_size=s.group_size if group_size is None else group_size,
             enabled=s.enabled if enabled is None else enabled,
+            max_per_round=s.max_per_round if max_per_round is None else max_per_round,
         )
         channel = cfg.intro_channel_id if intro_channel_id is None else intro_channel_id
         return await self._settings.store(guild_id, intros=new.to_json(), intro_channel_id=channel)

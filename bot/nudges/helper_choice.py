@@ -42,7 +42,7 @@ class ChoiceLimits:
 
     helpers_per_nudge: int = 2
     daily_cap: int = 2
-    weekly_cap: int = 5
+    weekly_cap: int = 3
     quiet_start_hour: int = 22
     quiet_end_hour: int = 8
     min_helper_gap_hours: int = 6

@@ -77,8 +77,8 @@ class NudgeSettings:
     help_wanted_after_minutes: int = 120
     still_needed_after_minutes: int = 1440
     check_window_hours: int = 24  # how long after its time the still-needed check may go out
-    daily_cap: int = 2
-    weekly_cap: int = 5
+    daily_cap: int = 2  # pings per member in any 24 h (nudges, checks and introductions count)
+    weekly_cap: int = 3  # ... and in any 7 days
     quiet_start_hour: int = 22
     quiet_end_hour: int = 8
     min_helper_gap_hours: int = 6

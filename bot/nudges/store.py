@@ -23,6 +23,7 @@ from bot.nudges.ladder import NudgeAction, NudgeLadderAction, StillNeededCheck
 from bot.nudges.relist import CLOSED_STEP, RELIST_PREFIX
 from bot.questions.store import question_fact
 from bot.store.models.core import Interest, Member, Message, Question, QuestionResponder
+from bot.store.models.intros import Introduction, IntroductionMember
 from bot.store.models.nudges import Helper, Nudge, NudgeTarget
 
 
@@ -127,15 +128,22 @@ async def sent_steps(session: AsyncSession, question_ids: Iterable[int]) -> dict
 
 
 async def nudge_history(session: AsyncSession, guild_id: int, since: datetime) -> dict[int, list[datetime]]:
-    """When each helper of the guild was nudged since `since` (claimed time)."""
-    stmt = (
+    """When each member of the guild was pinged since `since`: nudged as a helper, asked "still
+    need help?", or introduced. The helper caps count them all."""
+    nudged = (
         select(NudgeTarget.user_id, Nudge.created_at)
         .join(Nudge, Nudge.id == NudgeTarget.nudge_id)
         .where(NudgeTarget.guild_id == guild_id, Nudge.created_at >= since)
     )
+    introduced = (
+        select(IntroductionMember.user_id, Introduction.created_at)
+        .join(Introduction, Introduction.id == IntroductionMember.introduction_id)
+        .where(Introduction.guild_id == guild_id, Introduction.created_at >= since)
+    )
     history: dict[int, list[datetime]] = defaultdict(list)
-    for uid, at in (await session.execute(stmt)).all():
-        history[uid].append(at)
+    for stmt in (nudged, introduced):
+        for uid, at in (await session.execute(stmt)).all():
+            history[uid].append(at)
     return dict(history)
 
 

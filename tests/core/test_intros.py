@@ -59,6 +59,9 @@ def pools_with_history(draw: st.DrawFn) -> tuple[list[Candidate], dict[tuple[int
     return pool, history
 
 
+UNCAPPED = IntroSettings(max_per_round=100)  # the matching itself, not the round's cap
+
+
 def eligible(pool: list[Candidate], s: IntroSettings) -> set[int]:
     return {
         c.user_id
@@ -84,7 +87,7 @@ def test_matching_invariants(
     data: tuple[list[Candidate], dict[tuple[int, int], datetime]], seed: int
 ) -> None:
     pool, history = data
-    s = IntroSettings()
+    s = UNCAPPED
     result = match_round(pool, history, set(), NOW, s, seed=seed)
     placed = [m for g in result.groups for m in g.members]
     # nobody in two groups, nobody placed who is not eligible (paused, departed, not due, removed)
@@ -116,7 +119,7 @@ def test_nobody_left_without_a_shared_interest_when_one_was_free(
 ) -> None:
     """Members grouped with nobody who shares an interest could not have been paired together."""
     pool, history = data
-    s = IntroSettings()
+    s = UNCAPPED
     result = match_round(pool, history, set(), NOW, s, seed=seed)
     by_id = {c.user_id: c for c in pool}
     no_repeat = blocked(history, s)
@@ -141,7 +144,7 @@ def test_everyone_matched_and_sharing_when_all_share_something(
     ids: list[int], extra: list[frozenset[str]]
 ) -> None:
     pool = [Candidate(u, extra[i] | {"community"}) for i, u in enumerate(ids)]
-    result = match_round(pool, {}, set(), NOW, IntroSettings(), seed=7)
+    result = match_round(pool, {}, set(), NOW, UNCAPPED, seed=7)
     assert not result.unmatched
     assert sorted(m for g in result.groups for m in g.members) == sorted(ids)
     assert all(g.shared_interests for g in result.groups)
@@ -154,7 +157,7 @@ def test_trios_when_group_size_is_three(
     data: tuple[list[Candidate], dict[tuple[int, int], datetime]], seed: int
 ) -> None:
     pool, history = data
-    s = IntroSettings(group_size=3)
+    s = IntroSettings(group_size=3, max_per_round=100)
     result = match_round(pool, history, set(), NOW, s, seed=seed)
     placed = [m for g in result.groups for m in g.members]
     assert len(placed) == len(set(placed))
@@ -167,8 +170,8 @@ def test_trios_when_group_size_is_three(
 
 def test_same_seed_same_groups() -> None:
     pool = [Candidate(i, frozenset({TOPICS[i % 5], TOPICS[i % 3]})) for i in range(1, 40)]
-    first = match_round(pool, {}, set(), NOW, IntroSettings(), seed=5)
-    again = match_round(list(reversed(pool)), {}, set(), NOW, IntroSettings(), seed=5)
+    first = match_round(pool, {}, set(), NOW, UNCAPPED, seed=5)
+    again = match_round(list(reversed(pool)), {}, set(), NOW, UNCAPPED, seed=5)
     assert first.groups == again.groups
 
 
@@ -180,7 +183,7 @@ def test_rarer_shared_interest_wins() -> None:
         Candidate(3, everyone),
         Candidate(4, everyone | {"bookbinding"}),
     ]
-    result = match_round(pool, {}, set(), NOW, IntroSettings(), seed=0)
+    result = match_round(pool, {}, set(), NOW, UNCAPPED, seed=0)
     groups = {g.members for g in result.groups}
     assert any(set(g) == {1, 4} for g in groups)
     pair = next(g for g in result.groups if set(g.members) == {1, 4})
@@ -190,7 +193,7 @@ def test_rarer_shared_interest_wins() -> None:
 def test_prefers_members_who_have_not_talked_yet() -> None:
     pool = [Candidate(i, frozenset({"chess"})) for i in (1, 2, 3, 4)]
     connected = {(1, 2), (3, 4)}
-    result = match_round(pool, {}, connected, NOW, IntroSettings(), seed=1)
+    result = match_round(pool, {}, connected, NOW, UNCAPPED, seed=1)
     pairs = {pair_key(*g.members) for g in result.groups}
     assert len(pairs) == 2
     assert not pairs & connected
@@ -203,7 +206,7 @@ def test_keeps_time_zones_close() -> None:
         Candidate(3, frozenset({"go"}), tz_offset_hours=-7),
         Candidate(4, frozenset({"go"}), tz_offset_hours=9),
     ]
-    result = match_round(pool, {}, set(), NOW, IntroSettings(), seed=2)
+    result = match_round(pool, {}, set(), NOW, UNCAPPED, seed=2)
     assert {pair_key(*g.members) for g in result.groups} == {(1, 3), (2, 4)}
 
 
@@ -216,7 +219,7 @@ def test_removed_after_ignoring_and_skipped_when_paused_or_gone() -> None:
         Candidate(5, frozenset({"a"})),
         Candidate(6, frozenset({"a"}), paused_until=NOW - timedelta(days=1)),
     ]
-    result = match_round(pool, {}, set(), NOW, IntroSettings(), seed=0)
+    result = match_round(pool, {}, set(), NOW, UNCAPPED, seed=0)
     assert result == RoundResult(result.groups, removed=[1], unmatched=[], skipped=[2, 3, 4])
     assert [set(g.members) for g in result.groups] == [{5, 6}]
 
@@ -311,3 +314,14 @@ def test_every_introduction_shares_an_interest(interests: list[frozenset[str]], 
             assert by_id[uid].interests & others, f"{uid} shares nothing with {group.members}"
     placed = [m for g in groups for m in g.members]
     assert sorted(placed + left) == sorted(by_id)
+
+
+def test_a_round_makes_at_most_its_cap_the_strongest_matches_first() -> None:
+    rare = [Candidate(1, frozenset({"bonsai"})), Candidate(2, frozenset({"bonsai"}))]
+    common = [Candidate(10 + i, frozenset({"music"})) for i in range(10)]
+    result = match_round(rare + common, {}, set(), NOW, IntroSettings(max_per_round=2), seed=3)
+    assert len(result.groups) == 2
+    assert (1, 2) in [tuple(sorted(g.members)) for g in result.groups]  # the rarer interest weighs more
+    matched = {m for g in result.groups for m in g.members}
+    assert len(result.unmatched) == 12 - len(matched) and not matched & set(result.unmatched)
+    assert IntroSettings.from_json({"max_per_round": 0}).max_per_round == 6  # out of range: the default

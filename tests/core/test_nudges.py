@@ -73,7 +73,7 @@ def run_ladder(clock: FakeClock, q: QuestionFact, settings: NudgeSettings, minut
 def test_settings_defaults_follow_the_response_target() -> None:
     s = NudgeSettings.from_dict(None, response_target_minutes=45)
     assert s.first_after_minutes == 45
-    assert (s.helpers_per_nudge, s.daily_cap, s.weekly_cap) == (2, 2, 5)
+    assert (s.helpers_per_nudge, s.daily_cap, s.weekly_cap) == (2, 2, 3)
     assert (s.quiet_start_hour, s.quiet_end_hour) == (22, 8)
 
 
