@@ -27,7 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/run.py`: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_analyze, bench_live, report
+from bench import bench_analyze, bench_live, bench_restraint, report
 from bench.common import ROOT, Row, cache_dir, dataset, machine, median, message_count, warm_bytecode
 from bot.sample.generator import GeneratorConfig
 
@@ -308,6 +308,17 @@ def helper_rows(
     return rows, {"result": result, "growth_input": small}
 
 
+def restraint_rows(quick: bool, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """How often Hearth speaks in the demo and in the annotated logs (`bench/bench_restraint.py`)."""
+    log("restraint: the demo and the annotated logs replayed")
+    try:
+        result = bench_restraint.run(quick)
+    except Exception as exc:
+        note = "".join(traceback.format_exception_only(exc)).strip()[-400:]
+        return [Row("restraint", "not available", verdict="not measured", notes=[note])], {"error": note}
+    return bench_restraint.rows(result), result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny inputs, one run (smoke test)")
@@ -344,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows += part
     intros_what = f"introductions round, {intros_size['n']:,} opted-in members"
     part, raw["intros"] = helper_rows("bench_intros", intros_what, 2.0, intros_size, log)
+    rows += part
+    part, raw["restraint"] = restraint_rows(args.quick, log)
     rows += part
     raw["measure_seconds"] = round(time.perf_counter() - started, 1)  # what `make bench` takes
     profiles: dict[str, str] = {}

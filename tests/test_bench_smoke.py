@@ -57,7 +57,7 @@ def test_quick_run_writes_every_row(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     for heading in ("## Machine", "## Results", "## Where the time goes"):
         assert heading in text
-    for label in ("`analyze` ingest", "live path", "weekly digest", "introductions round"):
+    for label in ("`analyze` ingest", "live path", "weekly digest", "introductions round", "bot posts per 100"):
         assert label in text
     figures = json.loads(raw.read_text(encoding="utf-8"))
     assert figures["quick"] is True

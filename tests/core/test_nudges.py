@@ -314,3 +314,25 @@ def test_nudges_come_before_checks_and_checks_take_at_most_half_the_budget() -> 
     assert NudgeSettings().daily_budget(7 * 500) == 5
     assert NudgeSettings().daily_budget(7 * 50_000) == 10  # the ceiling
     assert NudgeSettings().daily_budget(0) == 1  # the floor
+
+
+def test_social_questions_never_reach_the_ladder() -> None:
+    """What the engine reads as chatter is never tracked, so it is never nudged, listed or checked."""
+    from tests.core.conv_helpers import Chat
+
+    chat = Chat()
+    social = [chat.send(300 + i, line, seconds=600) for i, line in enumerate(
+        ("how are you all doing?", "anyone up for games tonight?", "lol what?", "isn't it a lovely day?")
+    )]
+    helpme = chat.send(310, "how do I make my webhook post embeds instead of plain text?", seconds=600)
+    tracked = {f.message_id: f for f in chat.facts if isinstance(f, QuestionFact)}
+    assert set(tracked) == {helpme}
+    helpers = [helper(60 + i, active_start_hour=0, active_end_hour=0) for i in range(4)]
+    for hours in (1, 3, 30):
+        now = chat.at + timedelta(hours=hours)
+        seen = CheckInputs(asker_seen={300 + i: now for i in range(11)}, nudged_at={})
+        actions = plan_actions(list(tracked.values()), {}, helpers, {}, now, NudgeSettings(), checks=seen)
+        assert {a.question_message_id for a in actions} <= {helpme}
+        assert not set(social) & {a.question_message_id for a in actions}
+        if hours == 1:  # the help question itself is nudged
+            assert [a.kind for a in actions] == ["nudge"]
