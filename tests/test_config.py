@@ -37,6 +37,8 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ("[discord]\nshard_count = 2\nshard_ids = [5]\n", "outside 0..1"),
         ("[databse]\nurl = 'x'\n", "databse: unknown key"),
         ("[defaults\n", "not valid TOML"),
+        ("[defaults.nudges]\nmax_nudges_per_day = 500\n", "max_nudges_per_day = 500: expected a whole number from 0 to 200"),
+        ("[defaults.nudges]\nnudge_budget = 3\n", "nudge_budget: unknown nudge setting"),
     ],
 )
 def test_invalid_values_name_key_value_and_expectation(tmp_path: Path, text: str, needle: str) -> None:
@@ -73,3 +75,15 @@ def test_cli_reports_config_error_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "defaults.response_target_minutes = 0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_nudge_defaults_sit_under_what_moderators_set(tmp_path: Path) -> None:
+    from bot.settings.guild import ServerSettings
+
+    path = tmp_path / "c.toml"
+    path.write_text("[defaults]\nresponse_target_minutes = 20\n[defaults.nudges]\nmax_nudges_per_day = 4\nweekly_cap = 2\n")
+    defaults = load_settings(path, {}).defaults.server_defaults()
+    fresh = ServerSettings.default(1, defaults).nudge_settings
+    assert (fresh.max_nudges_per_day, fresh.weekly_cap, fresh.first_after_minutes) == (4, 2, 20)
+    moderated = ServerSettings(guild_id=1, nudges={"weekly_cap": 1}, nudge_defaults=dict(defaults.nudges))
+    assert (moderated.nudge_settings.weekly_cap, moderated.nudge_settings.max_nudges_per_day) == (1, 4)

@@ -110,6 +110,23 @@ class NudgeSettings:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[str]:
+        """What is wrong with these values, in words (empty when all are known and in range)."""
+        found: list[str] = []
+        for key, value in values.items():
+            if key == "enabled":
+                if not isinstance(value, bool):
+                    found.append(f"enabled = {value!r}: expected true or false")
+                continue
+            if key not in _LIMITS:
+                found.append(f"{key}: unknown nudge setting (known: enabled, {', '.join(sorted(_LIMITS))})")
+                continue
+            low, high = _LIMITS[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                found.append(f"{key} = {value!r}: expected a whole number from {low} to {high}")
+        return found
+
     @property
     def limits(self) -> ChoiceLimits:
         return ChoiceLimits(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.nudges.ladder import NudgeSettings
 from bot.settings.guild import (
     DEFAULT_RESPONSE_TARGET_MINUTES,
     DEFAULT_SNIPPET_CHARS,
@@ -68,13 +69,24 @@ class DefaultsSettings(_Section):
         default=DEFAULT_RESPONSE_TARGET_MINUTES, ge=MIN_RESPONSE_MINUTES, le=MAX_RESPONSE_MINUTES
     )
     snippet_chars: int = Field(default=DEFAULT_SNIPPET_CHARS, ge=0, le=MAX_SNIPPET_CHARS)
+    # the nudge ladder, the board and the daily budget (names as in /hearth nudges set)
+    nudges: dict[str, int | bool] = Field(default_factory=dict)
 
     def server_defaults(self) -> ServerDefaults:
         return ServerDefaults(
             timezone=self.timezone,
             response_target_minutes=self.response_target_minutes,
             snippet_chars=self.snippet_chars,
+            nudges=dict(self.nudges),
         )
+
+    @field_validator("nudges")
+    @classmethod
+    def _known_nudge_values(cls, value: dict[str, int | bool]) -> dict[str, int | bool]:
+        problems = NudgeSettings.problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @field_validator("timezone")
     @classmethod

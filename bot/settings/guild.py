@@ -33,6 +33,7 @@ class ServerDefaults:
     timezone: str = DEFAULT_TIMEZONE
     response_target_minutes: int = DEFAULT_RESPONSE_TARGET_MINUTES
     snippet_chars: int = DEFAULT_SNIPPET_CHARS
+    nudges: Mapping[str, Any] = field(default_factory=dict)  # `[defaults.nudges]`: under what moderators set
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class ServerSettings:
     digest: Mapping[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
     stored: bool = False
+    nudge_defaults: Mapping[str, Any] = field(default_factory=dict)  # the process-wide `[defaults.nudges]`
 
     @classmethod
     def default(cls, guild_id: int, defaults: ServerDefaults) -> ServerSettings:
@@ -63,11 +65,14 @@ class ServerSettings:
             timezone=defaults.timezone,
             response_target_minutes=defaults.response_target_minutes,
             snippet_chars=defaults.snippet_chars,
+            nudge_defaults=dict(defaults.nudges),
         )
 
     @property
     def nudge_settings(self) -> NudgeSettings:
-        return NudgeSettings.from_dict(self.nudges, response_target_minutes=self.response_target_minutes)
+        """The config's `[defaults.nudges]`, overlaid with what the server's moderators set."""
+        merged = {**self.nudge_defaults, **self.nudges}
+        return NudgeSettings.from_dict(merged, response_target_minutes=self.response_target_minutes)
 
     @property
     def intro_settings(self) -> IntroSettings:

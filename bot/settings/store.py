@@ -32,7 +32,9 @@ def _settings(row: GuildSettings, defaults: ServerDefaults) -> ServerSettings:
         values["snippet_chars"] = defaults.snippet_chars
     if values["tracking_enabled"] is None:
         values["tracking_enabled"] = True
-    return ServerSettings(guild_id=row.guild_id, updated_at=row.updated_at, stored=True, **values)
+    return ServerSettings(
+        guild_id=row.guild_id, updated_at=row.updated_at, stored=True, nudge_defaults=dict(defaults.nudges), **values
+    )
 
 
 async def get_settings(
