@@ -240,8 +240,8 @@ class NudgeService:
             first_delay = timedelta(minutes=settings.first_after_minutes)
             questions = await repo.open_questions_between(session, guild_id, now - settings.max_age, now)
             sent = await repo.sent_steps(session, [q.message_id for q in questions]) if questions else {}
-            upcoming = [next_step_at(q, sent.get(q.message_id, ()), now, settings) for q in questions]
-            self._quiet_until[guild_id] = min([t for t in upcoming if t is not None] + [now + first_delay])
+            upcoming = {q.message_id: next_step_at(q, sent.get(q.message_id, ()), now, settings) for q in questions}
+            self._quiet_until[guild_id] = min([t for t in upcoming.values() if t is not None] + [now + first_delay])
             questions = [q for q in questions if q.asked_at <= now - first_delay]
             if not questions:
                 return []
@@ -261,8 +261,16 @@ class NudgeService:
             budget = None
             if pinging:
                 activity = await repo.member_messages_since(session, guild_id, now - timedelta(days=7))
-                pings, checks_used = await repo.pings_since(session, guild_id, now - timedelta(days=1))
+                pings, checks_used, oldest = await repo.pings_since(session, guild_id, now - timedelta(days=1))
                 budget = PingBudget.left_today(settings.daily_budget(activity), pings, checks_used)
+                blocked = {q.message_id for q, step in zip(questions, due_steps, strict=True) if step and not budget.allows(step)}
+                if blocked and all(step is None or q.message_id in blocked for q, step in zip(questions, due_steps, strict=True)):
+                    # nothing can go out before the day's oldest ping ages out (the budget is read
+                    # again then) or another question's step comes due
+                    later = [t for qid, t in upcoming.items() if t is not None and t > now and qid not in blocked]
+                    wake = [*later, now + first_delay] + ([oldest + timedelta(days=1)] if oldest else [])
+                    self._quiet_until[guild_id] = max(now, min(wake))
+                    return []
             checks = None
             if "check" in due_steps:
                 checking = [q for q, step in zip(questions, due_steps, strict=True) if step == "check"]

@@ -304,3 +304,21 @@ async def test_no_check_while_the_nudge_is_fresh(sm: async_sessionmaker[AsyncSes
     assert await service.take_due(T0 + timedelta(hours=3)) == []  # nudged 2.5 h ago: helpers may come
     [check] = await service.take_due(T0 + timedelta(hours=6, minutes=31))
     assert isinstance(check, StillNeededCheck)
+
+
+async def test_a_spent_budget_comes_back_when_the_days_first_nudge_ages_out(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    service = NudgeService(sm, FakeClock(T0))
+    for uid in (7, 8, 9):
+        await service.join(GUILD, uid, "python")
+    await add_question(sm, 1500, asked_at=T0)
+    await add_question(sm, 1501, asked_at=T0 + timedelta(hours=1))
+    [first] = await service.take_due(T0 + timedelta(minutes=30))
+    assert first.question_message_id == 1500
+    assert await service.take_due(T0 + timedelta(hours=1, minutes=40)) == []  # spent: the day's one nudge
+    assert await service.take_due(T0 + timedelta(hours=23)) == []
+    # 1501's nudge window closed long ago; a question asked now is nudged once the budget is back
+    await add_question(sm, 1502, asked_at=T0 + timedelta(hours=24))
+    [second] = await service.take_due(T0 + timedelta(hours=24, minutes=31))
+    assert second.question_message_id == 1502
