@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import analyze, demo, digest, generate, run
+from bot.cli import analyze, demo, digest, generate, report, run
 from bot.cli.common import CliError
 from bot.runtime.log_privacy import keep_bodies_out_of_logs
 from bot.settings.config import ConfigError
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(sub)
     digest.add_parser(sub)
     generate.add_parser(sub)
+    report.add_parser(sub)
     return parser
 
 
