@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.cli.analyze import analyze
 from bot.cli.common import CliError, open_exports, scratch_database
+from bot.sources.exports import ExportReader
 from bot.store.session import create_engine, make_sessionmaker
 
 
@@ -44,6 +45,15 @@ def export_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _names(readers: list[ExportReader]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for reader in readers:
+        for _ in reader.events():  # the names are read with the messages
+            pass
+        names.update(reader.names)
+    return names
+
+
 async def report_html(exports: list[Path], db: str | None) -> str:
     """Analyze `exports` into a scratch database (or `db`) and render the page."""
     from bot.report.render import render_html
@@ -55,8 +65,11 @@ async def report_html(exports: list[Path], db: str | None) -> str:
     with tempfile.TemporaryDirectory(prefix="hearth-report-") as tmp:
         url = scratch_database(db, str(Path(tmp) / "report.db"))
         result = await analyze(exports, Path(tmp) / "analysis.json", url)
-        names = result["names"]
-        assert isinstance(names, dict)
+        found = result["names"]
+        assert isinstance(found, dict)
+        names: dict[int, str] = found
+        if not names:  # `--db` held a finished run: nothing was replayed, so read the names
+            names = await asyncio.to_thread(_names, readers)
         engine = create_engine(url)
         try:
             page = await build_report(
