@@ -101,6 +101,13 @@ def test_report_of_a_missing_export_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "r.html").exists()
 
 
+def test_report_of_an_export_without_messages_says_so(tmp_path: Path) -> None:
+    empty = next(p for p in EXPORTS if not json.loads(p.read_text(encoding="utf-8"))["messages"])
+    proc = _cli("report", str(empty), "-o", str(tmp_path / "r.html"))
+    assert proc.returncode == 2 and "no messages stored" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_report_of_a_broken_export_writes_nothing(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"guild": {"id": "1", "name": "x"}, "channel": ', encoding="utf-8")
