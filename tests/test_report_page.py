@@ -124,8 +124,8 @@ def test_newcomers_who_got_a_reply_and_who_did_not() -> None:
     ]
     page = build_page(_inputs(newcomers=rows, hidden={9}))
     assert [(n.name, n.replied, n.wait_hours, n.replier) for n in page.newcomers] == [
+        ("m6", False, None, None),  # still waiting: listed first
         ("m5", True, 3.0, "m1"),
-        ("m6", False, None, None),
         ("m7", True, 0.5, None),  # the member who replied opted out: not named
     ]
     assert page.newcomers_replied == 2

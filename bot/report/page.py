@@ -168,7 +168,7 @@ class ReportPage:
     open_questions: tuple[OpenItem, ...]  # the most recent `OPEN_LISTED`
     open_total: int
     helpers: HelpersLoad
-    newcomers: tuple[NewcomerItem, ...]
+    newcomers: tuple[NewcomerItem, ...]  # those who got no reply first, then by when they joined
 
     @property
     def newcomers_replied(self) -> int:
@@ -336,9 +336,9 @@ def build_page(inputs: ReportInputs) -> ReportPage:
                 else None
             ),
         )
-        for n in inputs.newcomers
+        for n in sorted(inputs.newcomers, key=lambda n: (n.first_reply_at is not None, n.joined_at, n.user_id))
         if n.user_id not in hidden
-    )
+    )  # those still waiting for a reply first
     return ReportPage(
         guild_name=inputs.guild_name,
         data_start=inputs.data_start,
