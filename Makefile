@@ -10,7 +10,7 @@ VENV_PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export MPLCONFIGDIR ?= $(CURDIR)/$(TOOLS)/matplotlib
 
-.PHONY: run demo bot test test-long lint bench analyze-dev fit migration clean
+.PHONY: run demo bot test test-long lint bench analyze-dev fit migration report-screenshot clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,10 @@ analyze-dev: .venv/.synced
 
 fit: .venv/.synced
 	$(VENV_PY) -m bench.fit_reply_model
+
+# docs/report.png: the sample's HTML report in headless Chromium (needs `chromium`)
+report-screenshot: .venv/.synced
+	HEARTH_REPORT_SCREENSHOT=docs/report.png .venv/bin/pytest -p no:warnings tests/test_report_browser.py
 
 migration: .venv/.synced
 	@test -n "$(m)" || (echo 'usage: make migration m="what changed"'; exit 2)

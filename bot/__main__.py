@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import analyze, demo, digest, generate, run
+from bot.cli import analyze, demo, digest, generate, report, run
 from bot.cli.common import printed_notes
 from bot.cli.failures import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CliError, exit_statuses_text
 from bot.runtime.log_privacy import keep_bodies_out_of_logs
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(sub)
     digest.add_parser(sub)
     generate.add_parser(sub)
+    report.add_parser(sub)
     for command in sub.choices.values():
         # SUPPRESS: a command's own -v is only set when given, so it never undoes one given before it
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
