@@ -221,6 +221,7 @@ class NudgeCog(commands.Cog):
         min_nudges_per_day="Nudges and check-ins a day however quiet the server is (0-50)",
         max_nudges_per_day="Nudges and check-ins a day however busy the server is (0-200)",
         nudge_fresh_hours="Hours after a nudge before the asker may be asked 'still need help?'",
+        min_confidence="How surely (0-100 %) a question must read as a help request to ping anyone",
     )
     @moderator_only()
     async def nudges_set(
@@ -242,6 +243,7 @@ class NudgeCog(commands.Cog):
         min_nudges_per_day: app_commands.Range[int, 0, 50] | None = None,
         max_nudges_per_day: app_commands.Range[int, 0, 200] | None = None,
         nudge_fresh_hours: app_commands.Range[int, 0, 168] | None = None,
+        min_confidence: app_commands.Range[int, 0, 100] | None = None,
     ) -> None:
         changes = given_options(interaction)
         if not changes:

@@ -125,7 +125,7 @@ def test_the_command_passes_the_option_on(exports: list[Path], tmp_path: Path, c
     report = tmp_path / "r.json"
     code = main(["analyze", *map(str, exports), "--report", str(report), "--db", str(tmp_path / "x.db"),
                  "--no-progress", "--help-channel", "#help"])
-    assert code == 0 and "1 questions" in capsys.readouterr().out
+    assert code == 0 and "1 question (" in capsys.readouterr().out
     assert [q["message_id"] for q in json.loads(report.read_text(encoding="utf-8"))["questions"]] == [
         "1325626103305339100"
     ]

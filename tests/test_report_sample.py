@@ -97,7 +97,7 @@ def test_report_of_a_missing_export_says_so(tmp_path: Path) -> None:
     assert "nothing.json: no such file or folder" in proc.stderr and "Traceback" not in proc.stderr
     (tmp_path / "empty").mkdir()
     proc = _cli("report", str(tmp_path / "empty"), "-o", str(tmp_path / "r.html"))
-    assert proc.returncode == 2 and "holds no .json exports" in proc.stderr
+    assert proc.returncode == 2 and "a folder with no *.json exports in it" in proc.stderr
     assert not (tmp_path / "r.html").exists()
 
 

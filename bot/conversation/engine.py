@@ -32,6 +32,7 @@ from bot.conversation.questions import (
     QuestionState,
     after_response,
     checked,
+    help_confidence,
     is_help_question,
     latest_unresolved,
     looks_like_question,
@@ -275,6 +276,10 @@ class Engine:
             asker_id=ev.author_id, asked_at=ev.created_at,
             snippet=text.snippet(ev.content, rules.snippet_chars), topics=text.topics(ev.content),
             parent_channel_id=ev.parent_channel_id, source="forum" if source == "forum" else "auto",
+            confidence=1.0 if source == "forum" else help_confidence(
+                ev.content,
+                help_channel=ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids,
+            ),
         )
 
     def _model_link(self, flow: ChannelFlow, reading: Decision, author: int, ts: float,
@@ -391,9 +396,11 @@ class Engine:
             and not text.starts_with_address(ev.content)
             and is_help_question(ev.content, help_channel=msg.channel_id in rules.help_channel_ids)
         ):
+            in_help = msg.channel_id in rules.help_channel_ids
             state = QuestionState(ev.guild_id, msg.channel_id, msg.message_id, msg.author_id,
                                   self._index_time(msg), snippet=text.snippet(ev.content, rules.snippet_chars),
-                                  topics=text.topics(ev.content))
+                                  topics=text.topics(ev.content),
+                                  confidence=help_confidence(ev.content, help_channel=in_help))
             self._questions[msg.message_id] = state
             msg.is_question = True
             msg.question_id = msg.message_id

@@ -60,6 +60,7 @@ class QuestionFact:
     parent_channel_id: int | None = None
     source: Literal["auto", "manual", "forum"] = "auto"
     resolved_on: int | None = None  # the message whose ✅ by the asker resolved it (taking it back undoes that)
+    confidence: float = 1.0  # how surely it reads as a help request (`questions.help_confidence`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ linked conversation (thanks, a ✅ and its removal) settle it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,47 @@ def is_help_question(content: str, *, help_channel: bool = False) -> bool:
         and not text.is_social(content)
         and not text.is_bot_command(content)
     )
+
+
+_ASKS = re.compile(
+    r"^\s*(?:how|why|what|where|which|when|who|can|could|does|do|is|are|should|would|will|has|have|any ?(?:one|body)"
+    r"|some ?(?:one|body)|is there|help)\b",
+    re.IGNORECASE,
+)
+_TROUBLE = re.compile(
+    r"\b(?:error|errors|exception|traceback|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken|stuck|issue|problem"
+    r"|bug|not working|doesn'?t work|won'?t|can'?t|cannot|unable|help|fix|install(?:ing)?|configure|setup|set up)\b",
+    re.IGNORECASE,
+)
+_LAUGH = re.compile(r"\b(?:lol|lmao|rofl|haha\w*|hehe\w*|xd)\b", re.IGNORECASE)
+
+
+def help_confidence(content: str, *, help_channel: bool = False) -> float:
+    """How surely a tracked question is a request for help, from 0 to 1: what nudges and check-ins
+    are gated on. Each cue explains itself: a question mark, a question's opening ("how do I",
+    "anyone know"), words of trouble ("error", "doesn't work"), pasted code or an error, enough
+    words to be answerable, the channel being a help channel; laughter and a bare one- or
+    two-word question ("why?", "really?") count against it."""
+    prose = text.strip_leading_address(text.strip_code_and_urls(content)).strip()
+    words = len(prose.split())
+    score = 0.45
+    if "?" in content or "？" in content:
+        score += 0.15
+    if _ASKS.search(prose):
+        score += 0.15
+    if _TROUBLE.search(prose):
+        score += 0.15
+    if "```" in content or text.looks_like_error_paste(content):
+        score += 0.1
+    if help_channel:
+        score += 0.1
+    if words < 4:
+        score -= 0.3
+    elif words >= 8:
+        score += 0.05
+    if _LAUGH.search(prose):
+        score -= 0.2
+    return round(min(1.0, max(0.0, score)), 2)
 
 
 def looks_like_question(content: str, *, help_channel: bool = False) -> bool:
@@ -59,6 +101,7 @@ class QuestionState:
     resolved_at: datetime | None = None
     resolved_by: int | None = None
     resolved_on: int | None = None  # the message the asker ticked ✅ on, while it is what resolved this
+    confidence: float = 1.0  # how surely it reads as a help request (forum posts, tracked ones: 1)
 
     def add_response(self, message_id: int, author_id: int, at: datetime) -> bool:
         """Another member responded; returns True when the state changed."""
@@ -114,6 +157,7 @@ class QuestionState:
             parent_channel_id=self.parent_channel_id,
             source=self.source,
             resolved_on=self.resolved_on,
+            confidence=self.confidence,
         )
 
     @classmethod
@@ -135,6 +179,7 @@ class QuestionState:
             resolved_at=fact.resolved_at,
             resolved_by=fact.resolved_by,
             resolved_on=fact.resolved_on,
+            confidence=fact.confidence,
         )
 
 

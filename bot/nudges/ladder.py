@@ -64,6 +64,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "min_nudges_per_day": (0, 50),
     "max_nudges_per_day": (0, 200),
     "nudge_fresh_hours": (0, 168),
+    "min_confidence": (0, 100),
 }
 
 
@@ -91,6 +92,7 @@ class NudgeSettings:
     min_nudges_per_day: int = 1
     max_nudges_per_day: int = 10
     nudge_fresh_hours: int = 12  # no "still need help?" while the question's nudge is younger
+    min_confidence: int = 50  # percent: nudges and checks only for questions read this surely as help requests
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, response_target_minutes: int = 30) -> NudgeSettings:
@@ -465,6 +467,8 @@ def plan_actions(
     for question, step, listing_channel in sorted(due, key=lambda d: d[1] == "check"):
         if left is not None and not left.allows(step):
             continue
+        if step in ("nudge", "check") and question.confidence * 100 < settings.min_confidence:
+            continue  # not clearly a request for help: it may go on the board, nobody is pinged
         helper_ids: tuple[int, ...] = ()
         if step == "nudge":
             pool = candidates if readable is None else [c for c in candidates if readable(question, c.user_id)]

@@ -33,6 +33,7 @@ def question_fact(row: Question, responders: Sequence[int]) -> QuestionFact:
         parent_channel_id=row.parent_channel_id,
         source=row.source,  # type: ignore[arg-type]
         resolved_on=row.resolved_on_message_id,
+        confidence=1.0 if row.confidence is None else float(row.confidence),
     )
 
 

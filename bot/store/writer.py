@@ -455,6 +455,7 @@ def question_row(fact: QuestionFact) -> dict[str, Any]:
         "resolved_by": fact.resolved_by,
         "resolved_on_message_id": fact.resolved_on,
         "source": fact.source,
+        "confidence": fact.confidence,
     }
 
 

@@ -336,3 +336,28 @@ def test_social_questions_never_reach_the_ladder() -> None:
         assert not set(social) & {a.question_message_id for a in actions}
         if hours == 1:  # the help question itself is nudged
             assert [a.kind for a in actions] == ["nudge"]
+
+
+def test_only_questions_read_surely_as_help_requests_ping_anyone() -> None:
+    from bot.conversation.questions import help_confidence
+
+    clear = help_confidence("anyone know why pip install fails with an ssl error?")
+    vague = help_confidence("why?")
+    assert clear > 0.8 > 0.5 > vague
+    assert help_confidence("lol what is this?") < help_confidence("what is this error in my build log?")
+    assert help_confidence("the build log says it failed", help_channel=True) > help_confidence(
+        "the build log says it failed"
+    )
+    settings = NudgeSettings(first_after_minutes=30, help_wanted_after_minutes=60)
+    helpers = [helper(60 + i, active_start_hour=0, active_end_hour=0) for i in range(3)]
+    sure = QuestionFact(GUILD, CHANNEL, 5000, 401, START, "open", confidence=clear)
+    unsure = QuestionFact(GUILD, CHANNEL, 5001, 402, START, "open", confidence=vague)
+    nudged = plan_actions([sure, unsure], {}, helpers, {}, START + timedelta(minutes=31), settings)
+    assert [a.question_message_id for a in nudged] == [5000]
+    listed = plan_actions(
+        [sure, unsure], {5000: {"nudge"}}, helpers, {}, START + timedelta(minutes=61), settings,
+        help_wanted_channel_id=77,
+    )
+    assert sorted(a.question_message_id for a in listed) == [5000, 5001]  # both go on the board
+    gate_off = NudgeSettings(first_after_minutes=30, min_confidence=0)
+    assert len(plan_actions([unsure], {}, helpers, {}, START + timedelta(minutes=31), gate_off)) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, Snowflake, UTCDateTime
@@ -110,6 +110,7 @@ class Question(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by: Mapped[int | None] = _id(nullable=True)
     resolved_on_message_id: Mapped[int | None] = _id(nullable=True)  # the asker's ✅ that resolved it
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: from before it was read
     source: Mapped[str] = mapped_column(String(16), default="auto")
 
     __table_args__ = (
