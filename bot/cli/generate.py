@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.sample.generator import build_parser, config_from_args, write_community
+from bot.sample.generator import build_parser, generate_from_args
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,11 +20,4 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = config_from_args(args)
-    except ValueError as exc:
-        print(f"generate: {exc}")
-        return 2
-    paths = write_community(config, args.out)
-    print(f"wrote {len(paths)} export files and community.json to {args.out}")
-    return 0
+    return generate_from_args(args)

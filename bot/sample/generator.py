@@ -275,7 +275,11 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
 
 def main_generate(argv: Sequence[str] | None = None) -> int:
     """`python -m bot generate --out DIR [--seed S] [--members N] [--weeks W] [--messages M]`."""
-    args = build_parser().parse_args(argv)
+    return generate_from_args(build_parser().parse_args(argv))
+
+
+def generate_from_args(args: argparse.Namespace) -> int:
+    """Write the community the parsed options describe; 2 (with the reason) for a bad one."""
     try:
         config = config_from_args(args)
     except ValueError as exc:

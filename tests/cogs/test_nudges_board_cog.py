@@ -3,45 +3,23 @@ place as questions join and leave it, kept across a restart, posted again once w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-import pytest_asyncio
-
 from bot.nudges.board_service import BoardService
-from bot.nudges.service import NudgeService
 from bot.runtime.bot import HearthBot
 from bot.settings.service import SettingsService
-from tests.cogs.simworld import HearthWorld, SimcordClock
-from tests.cogs.store_services import open_store_services
-from tests.cogs.test_nudges_cog import (
+from tests.cogs.simworld import HearthWorld
+from tests.cogs.test_nudges_cog import (  # noqa: F401  (fixtures)
     MINUTE,
-    StoreQuestions,
     bot_messages,
+    hearth_extensions,
+    hearth_services,
     help_wanted_in_general,
     poll,
     quick_ladder,
     set_status,
     store_question,
 )
-
-
-@pytest.fixture
-def hearth_extensions() -> list[str]:
-    return ["cogs.nudges"]
-
-
-@pytest_asyncio.fixture
-async def hearth_services(tmp_path: Path, hearth_clock: SimcordClock) -> AsyncIterator[Any]:
-    async with open_store_services(tmp_path / "hearth.db") as services:
-        services.nudges = NudgeService(services.sessionmaker, hearth_clock)
-        services.boards = BoardService(
-            services.sessionmaker, hearth_clock, SettingsService(services.sessionmaker, hearth_clock)
-        )
-        services.questions = StoreQuestions(services.sessionmaker)
-        yield services
 
 
 def board_text(message: Any) -> str:
@@ -55,7 +33,7 @@ async def ask(hearth: HearthWorld, services: Any, text: str) -> Any:
 
 
 async def test_the_board_is_edited_in_place_and_survives_a_restart(
-    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any  # noqa: F811  (fixture imported above)
 ) -> None:
     await quick_ladder(hearth)
     await help_wanted_in_general(hearth, hearth_services)
@@ -91,7 +69,7 @@ async def test_the_board_is_edited_in_place_and_survives_a_restart(
 
 
 async def test_a_deleted_board_is_posted_again_once(
-    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any  # noqa: F811  (fixture imported above)
 ) -> None:
     await quick_ladder(hearth)
     await help_wanted_in_general(hearth, hearth_services)
