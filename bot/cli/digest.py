@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "digest",
         help="write the weekly digest of exported history (digest.md, digest.png, digest.json)",
         description="Replays the exports (as `analyze` does) and writes the weekly digest with the "
-        "same figures the bot posts. Give the server's staff and time zone so they match the live ones.",
+        "same figures the bot posts. Give the server's staff, time zone and help channels so they match "
+        "the live ones.",
     )
     parser.add_argument("exports", nargs="+", type=Path, metavar="EXPORT.json")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
@@ -42,6 +43,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--timezone",
         metavar="TZ",
         help="the server's time zone such as Europe/Berlin: weeks run Monday to Sunday in it (default: UTC)",
+    )
+    parser.add_argument(
+        "--help-channel",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="read this channel as a help channel, as `analyze --help-channel` does (repeatable; "
+        "the server's help channels, for figures that match the live ones)",
     )
     parser.add_argument(
         "--db",
@@ -89,6 +98,7 @@ async def write_digest(
     *,
     staff: Sequence[str] = (),
     timezone: str | None = None,
+    help_channels: Sequence[str] = (),
 ) -> dict[str, Path]:
     if week is not None and not WEEK.match(week):
         raise CliError(f"--week {week!r}: expected an ISO week such as 2025-W03")
@@ -100,7 +110,7 @@ async def write_digest(
     channel_names = {r.header.channel_id: r.header.channel_name for r in readers if r.header.channel_name}
     with tempfile.TemporaryDirectory(prefix="hearth-digest-") as tmp:
         url = scratch_database(db, str(Path(tmp) / "digest.db"))
-        result = await analyze(exports, out / "analysis.json", url)
+        result = await analyze(exports, out / "analysis.json", url, help_channels=help_channels)
         names = result["names"]
         assert isinstance(names, dict)
         staff_ids = resolve_staff(staff, names)
@@ -118,7 +128,10 @@ async def write_digest(
 
 def run(args: argparse.Namespace) -> int:
     written = asyncio.run(
-        write_digest(args.exports, args.out, args.week, args.db, staff=args.staff, timezone=args.timezone)
+        write_digest(
+            args.exports, args.out, args.week, args.db,
+            staff=args.staff, timezone=args.timezone, help_channels=args.help_channel,
+        )
     )
     for name, path in sorted(written.items()):
         print(f"{name}: {path}")

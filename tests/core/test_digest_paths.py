@@ -26,6 +26,7 @@ NAMES = {STAFF: "mod_mira", 836123492486217779: "ada", 845000000000000001: "bo",
 DISCORD_EPOCH_MS = 1420070400000
 # Monday 2025-01-06 00:30 UTC (in Europe/Berlin the weeks start an hour earlier than in UTC)
 START = datetime(2025, 1, 6, 0, 30, tzinfo=UTC)
+TRACEBACK = 'Traceback (most recent call last):\n  File "main.py", line 3\nZeroDivisionError: division by zero'
 ACTIVITY_FIGURES = {"intros_made", "intros_took", "nudges_sent", "nudges_answered"}
 
 
@@ -70,6 +71,8 @@ def small_export() -> dict[str, Any]:
             a = add(helper, "try a voltage divider on the input", at + timedelta(minutes=7 + day))
             add(asker, "that worked, thanks!", at + timedelta(minutes=20 + day), reply_to=a)
         add(people[(day + 1) % 5], "anyone else building a weather station this week?", at + timedelta(hours=3))
+        if day % 4 == 1:  # an error paste: a question in a help channel only
+            add(asker, TRACEBACK, at + timedelta(hours=6))
         add(people[(day + 3) % 5], "yes, with an esp32", at + timedelta(hours=3, minutes=5))
         if day % 7 == 6:  # Sunday, late: asked before the week ends, answered after it
             late = add(asker, "why does my build fail on CI?", START + timedelta(days=day, hours=22, minutes=40))
@@ -95,7 +98,8 @@ def community(timezone: str) -> dict[str, Any]:
         "schema": "hearth-sample-community/1",
         "guild": {"id": str(GUILD), "name": "Hearth Makers"},
         "channels": [{"id": str(GENERAL), "name": "general", "role": "general", "type": "GuildTextChat"}],
-        "settings": {"timezone": timezone, "response_target_minutes": 30, "digest_channel_id": str(GENERAL)},
+        "settings": {"timezone": timezone, "response_target_minutes": 30, "digest_channel_id": str(GENERAL),
+                     "help_channel_ids": [str(GENERAL)]},
         "members": [
             {"id": str(uid), "name": NAMES[uid], "bot": False, "staff": uid == STAFF, "timezone": timezone}
             for uid in MEMBERS
@@ -132,7 +136,9 @@ def test_offline_and_live_digests_agree_on_the_same_export_and_week(tmp_path: Pa
     live = live_figures(export, sidecar, tmp_path)
     assert {"2025-W02", "2025-W03", "2025-W04"} <= set(live)
     for week in ("2025-W03", "2025-W04"):
-        offline = offline_figures(export, tmp_path, week, staff=["mod_mira"], timezone="Europe/Berlin")
+        offline = offline_figures(
+            export, tmp_path, week, staff=["mod_mira"], timezone="Europe/Berlin", help_channels=["#general"]
+        )
         posted = live[week]
         assert (offline["start"], offline["end"]) == (posted["start"], posted["end"])
         compared = [n for n in NUMERIC_FIGURES if n not in ACTIVITY_FIGURES]
@@ -140,7 +146,7 @@ def test_offline_and_live_digests_agree_on_the_same_export_and_week(tmp_path: Pa
         assert offline["deltas"] == {**posted["deltas"], **{n: offline["deltas"][n] for n in ACTIVITY_FIGURES}}
         assert offline["open_question_links"] == posted["open_question_links"]
         assert [h["answers"] for h in offline["top_helpers"]] == [h["answers"] for h in posted["top_helpers"]]
-        # the figures are not trivially equal: the staff member and the time zone count
+        # the figures are not trivially equal: the staff member, time zone and help channel count
         assert 0 < offline["community_ratio"] < 1
         assert offline["questions_asked"] > 0 and offline["questions_open"] > 0
 
@@ -153,6 +159,8 @@ def test_staff_and_time_zone_options_change_the_offline_figures(tmp_path: Path) 
     assert staffed["community_ratio"] < 1.0
     assert plain["timezone"] == "UTC" and staffed["timezone"] == "Europe/Berlin"
     assert staffed["start"] == "2025-01-12T23:00:00+00:00"  # Monday 00:00 in Berlin
+    helped = offline_figures(export, tmp_path / "help", "2025-W03", help_channels=["general"])
+    assert helped["questions_asked"] > plain["questions_asked"]  # the error pastes count there
 
 
 def test_staff_names_resolve_or_are_refused() -> None:
