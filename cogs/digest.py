@@ -41,14 +41,17 @@ WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerat
 # --- rendering ------------------------------------------------------------------
 
 
-def digest_embeds(digest: WeekDigest, names: dict[int, str] | None = None) -> list[discord.Embed]:
-    """The digest as one embed: headline on top, a field per section, the chart as its image."""
+def digest_embeds(
+    digest: WeekDigest, names: dict[int, str] | None = None, channels: dict[int, str] | None = None
+) -> list[discord.Embed]:
+    """The digest as one embed: headline on top, a field per section (what to act on first),
+    the chart as its image."""
     lines = [f"**{digest.headline}**", f"_{period(digest)}_"]
     note = late_note(digest)
     if note:
         lines.insert(0, f"⏰ {note}")
     embed = base_embed(title(digest), "\n".join(lines))
-    for heading, section in sections(digest, names)[:25]:
+    for heading, section in sections(digest, names, channels)[:25]:
         embed.add_field(
             name=truncate(heading, 256), value=truncate("\n".join(section), FIELD_LIMIT), inline=False
         )
@@ -100,20 +103,35 @@ class DigestCog(commands.Cog):
         """Display names of the members a digest lists (never stored: read from the cache)."""
         guild = self.bot.get_guild(guild_id)
         wanted = {h.user_id for h in digest.top_helpers} | {b.user_id for b in digest.bridges}
+        wanted |= set(digest.unanswered_newcomers)
+        wanted |= {q.asker_id for q in digest.open_questions if q.asker_id is not None}
         if guild is None:
             return {}
         found = {uid: guild.get_member(uid) for uid in wanted}
         return {uid: m.display_name for uid, m in found.items() if m is not None}
 
+    def channel_names(self, guild_id: int, digest: WeekDigest) -> dict[int, str]:
+        """Names of the channels (and threads) of the open questions a digest lists (from the cache)."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return {}
+        wanted = {q.channel_id for q in digest.open_questions}
+        wanted |= {q.parent_channel_id for q in digest.open_questions if q.parent_channel_id is not None}
+        found = {cid: guild.get_channel_or_thread(cid) for cid in wanted}
+        return {cid: c.name for cid, c in found.items() if c is not None}
+
     def _shown_to(self, digest: WeekDigest, reader: int | None) -> WeekDigest:
         """Only the open questions of channels `reader` (`EVERYONE` for a post) can read."""
         access = self.bot.channel_access
-        return digest.with_open_questions(lambda q: access.can_read(digest.guild_id, q.channel_id, reader))
+        return digest.with_open_questions(
+            lambda q: access.can_read(digest.guild_id, q.channel_id, reader, parent_channel_id=q.parent_channel_id)
+        )
 
     async def _files(self, guild_id: int, digest: WeekDigest) -> tuple[list[discord.Embed], discord.File]:
         names = self.names(guild_id, digest)
         png = await asyncio.to_thread(render_chart, digest, names)
-        return digest_embeds(digest, names), discord.File(io.BytesIO(png), filename=CHART_NAME)
+        embeds = digest_embeds(digest, names, self.channel_names(guild_id, digest))
+        return embeds, discord.File(io.BytesIO(png), filename=CHART_NAME)
 
     # --- commands -------------------------------------------------------------------
 

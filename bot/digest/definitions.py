@@ -10,12 +10,20 @@ A "member" is a human account that is not staff or owner.
   if their first interaction ever was in the week.
 - active members: members who posted, responded or asked in the week; connected: those of
   them with at least one active connection.
-- questions count in the week they were asked (askers that are bots are ignored); answered by
-  members: answered or resolved with a member other than the asker among the responders.
-- target: a question is judged once its first response came within the target or the target
-  time has passed (by `as_of`); the median first response is over questions with one.
+- every figure of a week stands at the week's end (its "cut"; a preview's `as_of` when that
+  is earlier): what happened later does not change it, so a digest computed at posting time
+  and one computed long after from an export agree.
+- questions count in the week they were asked (askers that are bots are ignored); a question
+  is settled when it was answered or resolved before the cut (`first_response_at` or
+  `resolved_at` before it), open otherwise; answered by members: settled with a member other
+  than the asker among the responders; a responder counts once they had responded before the
+  cut (their interaction with the asker, at or after the question).
+- target: a question is judged once its first response came before the cut within the target,
+  or the target time had passed by the cut; the median first response is over the questions
+  with a response before the cut.
 - newcomers: members who joined in the week; replied: a member responded to them in the week.
-- member answers: (question, responder) pairs with a member responder who is not the asker.
+- member answers: (question, responder) pairs with a member responder who is not the asker;
+  top1/top2/top3: of those, by the one, two or three members with the most.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ from bot.digest.week_digest import (
     week_index,
     week_windows,
 )
+
+UNANSWERED_LISTED = 10  # newcomers nobody answered, listed at most (the SQL path's limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +79,27 @@ class QuestionInfo:
     status: str  # "open" | "answered" | "resolved"
     first_response_at: datetime | None = None
     responder_ids: tuple[int, ...] = ()
+    resolved_at: datetime | None = None
+    snippet: str | None = None
+    parent_channel_id: int | None = None
+    # when each responder first responded to the asker after the question (their interaction);
+    # empty: unknown, every responder counts
+    responded_at: tuple[tuple[int, datetime], ...] = ()
+
+    def responders_by(self, cut: datetime) -> set[int]:
+        """The responders who had responded before `cut`."""
+        if not self.responded_at:
+            return set(self.responder_ids)
+        first = dict(self.responded_at)
+        return {r for r in self.responder_ids if r in first and first[r] < cut}
+
+    def settled_by(self, cut: datetime) -> bool:
+        """Answered or resolved before `cut` (a row with neither time stays as its status says)."""
+        if self.status not in ("answered", "resolved"):
+            return False
+        if self.first_response_at is None and self.resolved_at is None:
+            return True
+        return any(t is not None and t < cut for t in (self.first_response_at, self.resolved_at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +136,7 @@ def first_contacts_from(interactions: Sequence[tuple[int, int, datetime]]) -> li
 class _Week:
     pairs: list[PairCount] = field(default_factory=list)
     questions: list[QuestionInfo] = field(default_factory=list)
-    joins: set[int] = field(default_factory=set)
+    joins: dict[int, datetime] = field(default_factory=dict)
     new_pairs: set[tuple[int, int]] = field(default_factory=set)
 
 
@@ -116,6 +147,7 @@ class _Detail:
     helped: dict[tuple[int, int], int]
     connections: set[tuple[int, int]]
     open_questions: list[QuestionInfo]
+    unanswered: list[int]
 
 
 class _People:
@@ -163,7 +195,7 @@ def raw_inputs(
     for join in joins:
         index = week_index(windows, join.at)
         if index is not None and people.member(join.user_id):
-            weeks[index].joins.add(join.user_id)
+            weeks[index].joins[join.user_id] = join.at
     for contact in first_contacts:
         if contact.a != contact.b and people.member(contact.a) and people.member(contact.b):
             index = week_index(windows, contact.at)
@@ -176,7 +208,7 @@ def raw_inputs(
             active_members[i] if i < len(active_members) else (),
             activity[i] if i < len(activity) else ActivityStats(),
             response_target_minutes * 60,
-            as_of,
+            windows[i].end if as_of is None else min(windows[i].end, as_of),
         )
         for i in range(len(windows))
     ]
@@ -192,14 +224,17 @@ def raw_inputs(
         tie_edges=sorted(this.connections),
         open_questions=[
             OpenQuestion(
-                q.channel_id, q.message_id, q.asked_at, jump_url(guild_id, q.channel_id, q.message_id)
+                q.channel_id, q.message_id, q.asked_at, jump_url(guild_id, q.channel_id, q.message_id),
+                q.asker_id, q.snippet, q.parent_channel_id,
             )
             for q in sorted(this.open_questions, key=lambda q: (q.asked_at, q.message_id))
         ],
+        unanswered_newcomers=this.unanswered,
         opted_out_ids=opted,
         response_target_minutes=response_target_minutes,
         settings=settings or DigestSettings(),
         partial=partial,
+        as_of=as_of,
     )
 
 
@@ -209,7 +244,7 @@ def _detail(
     posted: Collection[int],
     activity: ActivityStats,
     target_seconds: int,
-    as_of: datetime | None,
+    cut: datetime,
 ) -> _Detail:
     total = member_total = 0
     connections: set[tuple[int, int]] = set()
@@ -236,21 +271,23 @@ def _detail(
     for q in week.questions:
         if people.member(q.asker_id):
             active.add(q.asker_id)
-        helpers = {r for r in q.responder_ids if r != q.asker_id and people.member(r)}
-        if q.status in ("answered", "resolved") and helpers:
+        helpers = {r for r in q.responders_by(cut) if r != q.asker_id and people.member(r)}
+        settled = q.settled_by(cut)
+        if settled and helpers:
             by_members += 1
-        if q.status == "open":
+        if not settled:
             open_questions.append(q)
         for helper in helpers:
             answers[helper] += 1
             helped[(helper, q.asker_id)] += 1
-        delay = None if q.first_response_at is None else (q.first_response_at - q.asked_at).total_seconds()
+        first = q.first_response_at
+        delay = (first - q.asked_at).total_seconds() if first is not None and first < cut else None
         if delay is not None:
             delays.append(delay / 60.0)
         if delay is not None and delay <= target_seconds:
             judged += 1
             within += 1
-        elif as_of is None or q.asked_at.timestamp() + target_seconds <= as_of.timestamp():
+        elif q.asked_at.timestamp() + target_seconds <= cut.timestamp():
             judged += 1
 
     ranking = sorted(answers.items(), key=lambda item: (-item[1], item[0]))
@@ -272,6 +309,9 @@ def _detail(
         newcomers_replied=len(replied),
         member_answers=sum(answers.values()),
         top3_answers=sum(n for _, n in ranking[:3]),
+        top1_answers=sum(n for _, n in ranking[:1]),
+        top2_answers=sum(n for _, n in ranking[:2]),
         activity=activity,
     )
-    return _Detail(counts, ranking, helped, connections, open_questions)
+    unanswered = sorted((u for u in week.joins if u not in replied), key=lambda u: (week.joins[u], u))
+    return _Detail(counts, ranking, helped, connections, open_questions, unanswered[:UNANSWERED_LISTED])

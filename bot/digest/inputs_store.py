@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, select, true, union
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.safety import jump_url
 from bot.digest.week_digest import OpenQuestion, WeekWindow
+from bot.store.base import UTCDateTime
 from bot.store.dialect import sql_later
 from bot.store.models.core import Interaction, Member, Message, Question, QuestionResponder
 from bot.store.models.digests import DigestPairFirst, DigestPairProgress
@@ -206,6 +207,25 @@ def _week_questions(guild_id: int, since: datetime, until: datetime, g: Groups) 
     return and_(Q.guild_id == guild_id, Q.asked_at >= since, Q.asked_at < until, _not_in(Q.asker_id, g.bots))
 
 
+def _week_cut(windows: Sequence[WeekWindow], until: datetime) -> Any:
+    """The end of the week each question was asked in (or `until`, if earlier): what a week's
+    figures know of a question is what had happened by then."""
+    return case(*((Q.asked_at >= w.start, literal(min(w.end, until), UTCDateTime())) for w in windows),
+                else_=literal(until, UTCDateTime()))  # fmt: skip
+
+
+def _settled_by(cut: Any) -> Any:
+    """Answered or resolved before `cut` (a row with neither time stays as its status says)."""
+    return and_(
+        Q.status.in_(("answered", "resolved")),
+        or_(  # never NULL (a NOT of it must be exact): each comparison guards its NULL
+            and_(Q.first_response_at.is_not(None), Q.first_response_at < cut),
+            and_(Q.resolved_at.is_not(None), Q.resolved_at < cut),
+            and_(Q.first_response_at.is_(None), Q.resolved_at.is_(None)),
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionCounts:
     asked: int = 0
@@ -226,22 +246,28 @@ async def question_counts(
     target_minutes: int,
     as_of: datetime | None,
 ) -> dict[int, QuestionCounts]:
-    """week -> question counts and the median minutes to a first response."""
+    """week -> question counts and the median minutes to a first response, each week as it
+    stood at its end (or at `until`, when that is earlier: `as_of` for a preview)."""
     week = _week_case(Q.asked_at, windows).label("w")
+    cut = _week_cut(windows, until)
     delay = _delay_seconds(session)
     target = target_minutes * 60
-    within = and_(Q.first_response_at.is_not(None), delay <= target)
-    passed = true() if as_of is None else Q.asked_at <= as_of - timedelta(seconds=target)
+    responded = and_(Q.first_response_at.is_not(None), Q.first_response_at < cut)
+    within = and_(responded, delay <= target)
+    passed = _target_passed(session, cut, target)
     helped = exists().where(
-        R.question_id == Q.message_id, R.user_id != Q.asker_id, _not_in(R.user_id, g.non_members)
+        R.question_id == Q.message_id,
+        R.user_id != Q.asker_id,
+        _not_in(R.user_id, g.non_members),
+        _responded_before(cut),
     )
     stmt = (
         select(
             week,
             func.count(),
-            func.sum(case((Q.status == "open", 1), else_=0)),
-            func.sum(case((and_(Q.status.in_(("answered", "resolved")), helped), 1), else_=0)),
-            func.sum(case((Q.first_response_at.is_not(None), 1), else_=0)),
+            func.sum(case((_settled_by(cut), 0), else_=1)),
+            func.sum(case((and_(_settled_by(cut), helped), 1), else_=0)),
+            func.sum(case((responded, 1), else_=0)),
             func.sum(case((within, 1), else_=0)),
             func.sum(case((within, 1), (passed, 1), else_=0)),
         )
@@ -249,27 +275,39 @@ async def question_counts(
         .group_by(week)
     )
     out: dict[int, QuestionCounts] = {}
-    for w, asked, n_open, by_members, responded, n_within, judged in await session.execute(stmt):
+    for w, asked, n_open, by_members, n_responded, n_within, judged in await session.execute(stmt):
         median = None
-        if responded:
+        if n_responded:
             window = windows[int(w)]
             median = await _median_delay(
-                session, guild_id, window.start, min(window.end, until), g, int(responded)
+                session, guild_id, window.start, min(window.end, until), g, int(n_responded)
             )
         out[int(w)] = QuestionCounts(
-            int(asked), int(n_open or 0), int(by_members or 0), int(responded or 0), int(n_within or 0),
+            int(asked), int(n_open or 0), int(by_members or 0), int(n_responded or 0), int(n_within or 0),
             int(judged or 0), median,
         )  # fmt: skip
     return out
 
 
+def _target_passed(session: AsyncSession, cut: Any, target_seconds: int) -> Any:
+    """The response target of a question had passed by `cut`."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Q.asked_at + timedelta(seconds=target_seconds) <= cut
+    return (func.julianday(cut) - func.julianday(Q.asked_at)) * literal(86400.0) >= target_seconds
+
+
 async def _median_delay(
     session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups, n: int
 ) -> float:
+    """The median delay of the questions of [since, until) that had a response before `until`."""
     delay = cast(_delay_seconds(session), Float)
     stmt = (
         select(delay)
-        .where(_week_questions(guild_id, since, until, g), Q.first_response_at.is_not(None))
+        .where(
+            _week_questions(guild_id, since, until, g),
+            Q.first_response_at.is_not(None),
+            Q.first_response_at < until,
+        )
         .order_by(delay)
         .offset((n - 1) // 2)
         .limit(2 if n % 2 == 0 else 1)
@@ -301,6 +339,23 @@ async def newcomers(
     return int(row[0] or 0), int(row[1] or 0)
 
 
+def _responded_before(cut: Any) -> Any:
+    """The responder `R` had responded to the asker of `Q` before `cut` (their interaction
+    with the asker since the question was asked: a later responder does not count yet)."""
+    return (
+        select(I.message_id)
+        .where(
+            I.guild_id == Q.guild_id,
+            I.source_user_id == R.user_id,
+            I.target_user_id == Q.asker_id,
+            I.at >= Q.asked_at,
+            I.at < cut,
+        )
+        .correlate(Q, R)
+        .exists()
+    )
+
+
 def _answers(guild_id: int, since: datetime, until: datetime, g: Groups) -> Any:
     return (
         select(R.user_id.label("u"), Q.asker_id.label("a"))
@@ -309,6 +364,7 @@ def _answers(guild_id: int, since: datetime, until: datetime, g: Groups) -> Any:
             _week_questions(guild_id, since, until, g),
             R.user_id != Q.asker_id,
             _not_in(R.user_id, g.non_members),
+            _responded_before(literal(until, UTCDateTime())),
         )
         .subquery()
     )
@@ -318,6 +374,14 @@ async def answer_counts(
     session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups
 ) -> tuple[int, int]:
     """(member answers, of them by the three members with the most) for questions asked in the week."""
+    total, top = await answer_spread(session, guild_id, since, until, g)
+    return total, sum(top)
+
+
+async def answer_spread(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups
+) -> tuple[int, list[int]]:
+    """(member answers, the answers of the three members with the most, most first)."""
     answers = _answers(guild_id, since, until, g)
     total = (await session.execute(select(func.count()).select_from(answers))).scalar_one()
     per = (
@@ -327,8 +391,8 @@ async def answer_counts(
         .order_by(func.count().desc())
         .limit(3)
     )
-    top3 = sum(int(n) for (n,) in await session.execute(per))
-    return int(total), top3
+    top = [int(n) for (n,) in await session.execute(per)]
+    return int(total), top
 
 
 async def helper_ranking(
@@ -385,13 +449,46 @@ async def tie_edges(
 async def open_questions(
     session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups, limit: int = OPEN_LIMIT
 ) -> list[OpenQuestion]:
+    """The questions of [since, until) still open at `until`, oldest first (with asker and snippet)."""
+    cut = literal(until, UTCDateTime())
     stmt = (
-        select(Q.channel_id, Q.message_id, Q.asked_at)
-        .where(_week_questions(guild_id, since, until, g), Q.status == "open")
+        select(Q.channel_id, Q.message_id, Q.asked_at, Q.asker_id, Q.snippet, Q.parent_channel_id)
+        .where(_week_questions(guild_id, since, until, g), ~_settled_by(cut))
         .order_by(Q.asked_at, Q.message_id)
         .limit(limit)
     )
     return [
-        OpenQuestion(int(c), int(m), at, jump_url(guild_id, int(c), int(m)))
-        for c, m, at in await session.execute(stmt)
+        OpenQuestion(
+            int(c), int(m), at, jump_url(guild_id, int(c), int(m)), int(a), snippet,
+            None if parent is None else int(parent),
+        )
+        for c, m, at, a, snippet, parent in await session.execute(stmt)
     ]
+
+
+async def unanswered_newcomers(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups, limit: int = OPEN_LIMIT
+) -> list[int]:
+    """Members who joined in [since, until) and got no response from a member in it, first joined first."""
+    replied = exists().where(
+        I.guild_id == guild_id,
+        I.target_user_id == Member.user_id,
+        I.at >= since,
+        I.at < until,
+        I.source_user_id != I.target_user_id,
+        _not_in(I.source_user_id, g.non_members),
+    )
+    stmt = (
+        select(Member.user_id)
+        .where(
+            Member.guild_id == guild_id,
+            Member.joined_at >= since,
+            Member.joined_at < until,
+            Member.is_bot.is_(False),
+            _not_in(Member.user_id, g.non_members),
+            ~replied,
+        )
+        .order_by(Member.joined_at, Member.user_id)
+        .limit(limit)
+    )
+    return [int(u) for (u,) in await session.execute(stmt)]

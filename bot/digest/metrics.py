@@ -7,6 +7,8 @@ cut to size with members who opted out left out of every list.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.digest.bridges import find_bridges
 from bot.digest.week_digest import (
     HISTORY_WEEKS,
@@ -71,7 +73,10 @@ def compute_week(inputs: WeekInputs) -> WeekDigest:
         numbers=this,
         previous=before,
         deltas=deltas,
-        open_questions=tuple(inputs.open_questions[:OPEN_QUESTIONS_LISTED]),
+        open_questions=tuple(
+            q if q.asker_id is None or q.asker_id not in opted else replace(q, asker_id=None, snippet=None)
+            for q in inputs.open_questions[:OPEN_QUESTIONS_LISTED]
+        ),
         top_helpers=tuple(Helper(u, n) for u, n in shown),
         bridges=bridges,
         helped=helped,
@@ -80,4 +85,7 @@ def compute_week(inputs: WeekInputs) -> WeekDigest:
         quiet=quiet,
         response_target_minutes=inputs.response_target_minutes,
         partial=inputs.partial,
+        compared=has_history,
+        unanswered_newcomers=tuple(u for u in inputs.unanswered_newcomers if u not in opted),
+        as_of=inputs.as_of,
     )

@@ -172,6 +172,7 @@ class DigestService:
             )
             ties = await week_pairs.tie_edges(session, sql.TIE_EDGES_LIMIT)
             open_questions = await sql.open_questions(session, guild_id, windows[0].start, first_end, groups)
+            newcomers = await sql.unanswered_newcomers(session, guild_id, windows[0].start, first_end, groups)
         finished = {
             w.key: (weeks[w.index], w.index < DETAIL_WEEKS)
             for w in missing
@@ -188,10 +189,12 @@ class DigestService:
             helped=helped,
             tie_edges=ties,
             open_questions=open_questions,
+            unanswered_newcomers=newcomers,
             opted_out_ids=who.opted_out_ids,
             response_target_minutes=cfg.response_target_minutes,
             settings=cfg.digest_settings,
             partial=partial,
+            as_of=as_of,
         )
         return await asyncio.to_thread(compute_week, inputs)
 
@@ -214,7 +217,8 @@ class DigestService:
         """One week's counts; members, newcomers, answers and activity only for the detail weeks."""
         total, member_total, connections = interactions.get(window.index, (0, 0, 0))
         qc = questions.get(window.index, sql.QuestionCounts())
-        active = connected = joined = replied = answers = top3 = 0
+        active = connected = joined = replied = answers = 0
+        top: list[int] = []
         activity = ActivityStats()
         end = min(window.end, until)
         if window.index < DETAIL_WEEKS and window.start < end:
@@ -225,7 +229,7 @@ class DigestService:
             else:
                 active, connected = await sql.active_and_connected(session, guild_id, window.start, end, groups)
             joined, replied = await sql.newcomers(session, guild_id, window.start, end, groups)
-            answers, top3 = await sql.answer_counts(session, guild_id, window.start, end, groups)
+            answers, top = await sql.answer_spread(session, guild_id, window.start, end, groups)
             activity = await self._activity(session, guild_id, window.start, window.end)
         return WeekCounts(
             interactions=total,
@@ -243,7 +247,9 @@ class DigestService:
             newcomers=joined,
             newcomers_replied=replied,
             member_answers=answers,
-            top3_answers=top3,
+            top1_answers=sum(top[:1]),
+            top2_answers=sum(top[:2]),
+            top3_answers=sum(top[:3]),
             activity=activity,
         )
 

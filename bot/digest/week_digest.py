@@ -87,6 +87,9 @@ class OpenQuestion:
     message_id: int
     asked_at: datetime
     link: str
+    asker_id: int | None = None
+    snippet: str | None = None  # the stored snippet (raw: render it with `bot.digest.markdown`)
+    parent_channel_id: int | None = None  # the channel a thread belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,8 @@ class WeekCounts:
     newcomers_replied: int = 0
     member_answers: int = 0  # (question, member responder) pairs
     top3_answers: int = 0  # of those, by the three members with the most
+    top1_answers: int = 0  # by the one member with the most
+    top2_answers: int = 0  # by the two members with the most
     activity: ActivityStats = ActivityStats()
 
     def to_json(self) -> dict[str, Any]:
@@ -149,7 +154,10 @@ class WeekCounts:
             "answered_within_target_share": _share(self.answered_within_target, self.target_judged),
             "newcomers": self.newcomers,
             "newcomers_replied": self.newcomers_replied,
+            "member_answers": self.member_answers,
             "top3_answer_share": _share(self.top3_answers, self.member_answers),
+            "top1_answer_share": _share(self.top1_answers, self.member_answers),
+            "top2_answer_share": _share(self.top2_answers, self.member_answers),
             "intros_made": a.intros_made,
             "intros_took": a.intros_took,
             "nudges_sent": a.nudges_sent,
@@ -178,10 +186,12 @@ class WeekInputs:
     helped: Sequence[tuple[int, int, int]] = ()  # (helper, asker, answers)
     tie_edges: Sequence[tuple[int, int]] = ()
     open_questions: Sequence[OpenQuestion] = ()
+    unanswered_newcomers: Sequence[int] = ()  # members who joined in the week and got no reply
     opted_out_ids: Collection[int] = frozenset()
     response_target_minutes: int = 30
     settings: DigestSettings = field(default_factory=DigestSettings)
     partial: bool = False  # the week is not over yet (a preview)
+    as_of: datetime | None = None  # a preview's "now" (None: the week is over)
 
 
 # --------------------------------------------------------------------------- results
@@ -225,7 +235,10 @@ NUMERIC_FIGURES: tuple[str, ...] = (
     "answered_within_target_share",
     "newcomers",
     "newcomers_replied",
+    "member_answers",
     "top3_answer_share",
+    "top1_answer_share",
+    "top2_answer_share",
     "intros_made",
     "intros_took",
     "nudges_sent",
@@ -253,6 +266,14 @@ class WeekDigest:
     response_target_minutes: int = 30
     partial: bool = False
     late: bool = False
+    compared: bool = True  # there is an earlier week to compare with (else no trends are shown)
+    unanswered_newcomers: tuple[int, ...] = ()  # named in the digest (opted-out members left out)
+    as_of: datetime | None = None  # a preview's "now"; None: figures stand at the week's end
+
+    @property
+    def cut(self) -> datetime:
+        """When the figures stand: the week's end, or a preview's "now"."""
+        return self.end if self.as_of is None else min(self.end, self.as_of)
 
     def with_open_questions(self, keep: Callable[[OpenQuestion], bool]) -> WeekDigest:
         """The same digest listing only the open questions `keep` admits (the count of open

@@ -45,7 +45,8 @@ def format_value(name: str, value: Number | None) -> str:
 
 
 def format_delta(name: str, delta: Number | None) -> str:
-    """A signed change: "+12", "-3 pts" for shares, "-5 min" for times, "" when unknown or zero."""
+    """A signed change: "+12", "-3 pts" for shares, "-5 min" for times; "" when unknown or
+    too small to show at the figure's precision (never "+0 min")."""
     if delta is None or delta == 0:
         return ""
     sign = "+" if delta > 0 else "-"
@@ -54,12 +55,35 @@ def format_delta(name: str, delta: Number | None) -> str:
         points = round(size * 100)
         return f"{sign}{points} pts" if points else ""
     if name.endswith("_minutes"):
-        return f"{sign}{format_minutes(size)}"
-    return f"{sign}{size:,}" if isinstance(size, int) else f"{sign}{size:,.1f}"
+        return f"{sign}{format_minutes(size)}" if round(size) else ""
+    if isinstance(size, int):
+        return f"{sign}{size:,}"
+    return f"{sign}{size:,.1f}" if round(size, 1) else ""
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 member", "2 members" (`many` for an irregular plural)."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
+
+
+def trend(name: str, delta: Number | None) -> str:
+    """The change since last week in words: "+12 on last week", "same as last week" when the
+    change does not show at the figure's precision, "" when unknown."""
+    if delta is None:
+        return ""
+    shown = format_delta(name, delta)
+    return f"{shown} on last week" if shown else "same as last week"
+
+
+def age_in_words(seconds: float) -> str:
+    """How long something has waited: "40 minutes", "5 hours", "3 days"."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return plural(minutes, "minute")
+    hours = minutes // 60
+    if hours < 48:
+        return plural(hours, "hour")
+    return plural(hours // 24, "day")
 
 
 def headline_for(
@@ -70,10 +94,10 @@ def headline_for(
     asked = int(now.get("questions_asked") or 0)
     new = int(now.get("new_connections") or 0)
     if quiet:
-        return f"A quiet week: {_plural(interactions, 'interaction')} and {_plural(asked, 'question')}."
+        return f"A quiet week: {plural(interactions, 'interaction')} and {plural(asked, 'question')}."
     if before is None:
         ratio = format_share(now.get("community_ratio"))
-        return f"First digest: {_plural(new, 'new member-to-member connection')}, community ratio {ratio}."
+        return f"First digest: {plural(new, 'new member-to-member connection')}, community ratio {ratio}."
     best: tuple[float, str, str, str, Number, Number] | None = None
     for name, label, shown, floor in _HEADLINE_CANDIDATES:
         a, b = before.get(name), now.get(name)
@@ -84,7 +108,7 @@ def headline_for(
             best = (score, name, label, shown, a, b)
     if best is None or best[0] < STEADY_BELOW:
         ratio = format_share(now.get("community_ratio"))
-        return f"A steady week: {_plural(new, 'new member-to-member connection')}, community ratio {ratio}."
+        return f"A steady week: {plural(new, 'new member-to-member connection')}, community ratio {ratio}."
     _, name, label, shown, a, b = best
     if shown == "minutes":
         pace = "faster" if b < a else "slower"

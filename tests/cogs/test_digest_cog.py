@@ -21,7 +21,7 @@ from bot.conversation.safety import has_live_mention
 from bot.digest.service import DigestService
 from bot.digest.week_digest import week_bounds, week_key_of
 from bot.runtime.bot import HearthBot
-from bot.store.models.core import Interaction, Message
+from bot.store.models.core import Interaction, Message, Question
 from tests.cogs.simworld import HearthWorld, SimcordClock
 from tests.cogs.store_services import open_store_services
 
@@ -156,3 +156,33 @@ async def test_poller_posts_the_due_digest_exactly_once(
     assert posted.embeds[0].image.url == "attachment://digest.png"
     restarted = DigestService(hearth_services.sessionmaker, hearth_bot.clock)
     assert await restarted.due(hearth_bot.clock.now()) == []
+
+
+async def test_posted_digest_leads_with_the_open_questions_by_channel_and_asker(
+    hearth: HearthWorld, hearth_bot: HearthBot, hearth_services: Any
+) -> None:
+    await set_channel(hearth)
+    now = hearth_bot.clock.now()
+    start, _ = week_bounds(week_key_of(now))
+    last_week = start - timedelta(weeks=1)
+    await seed_week(hearth_services, hearth, last_week)
+    async with hearth_services.sessionmaker.begin() as session:
+        await session.execute(
+            insert(Question),
+            [{"message_id": 20_000, "guild_id": hearth.guild.id, "channel_id": hearth.general.id,
+              "asker_id": hearth.bob.id, "asked_at": last_week + timedelta(days=5), "status": "open",
+              "snippet": "@everyone why is **my** <@1> [build](http://x) red?", "topics": []}],
+        )  # fmt: skip
+    await hearth.moderator.slash(hearth.general, "digest send-now")
+    [posted] = bot_messages(hearth.general, hearth_bot)
+    first = posted.embeds[0].fields[0]
+    assert first.name == "Worth a look this week"
+    value = first.value or ""
+    guild = hearth_bot.get_guild(hearth.guild.id)
+    assert guild is not None
+    bob = guild.get_member(hearth.bob.id)
+    assert bob is not None
+    assert f"#general · {bob.display_name} · “" in value.replace("\\", "")
+    assert "waiting 2 days" in value and "/20000)" in value
+    assert not has_live_mention(str(posted.embeds[0].to_dict()))
+    assert not posted.mentions and not posted.mention_everyone

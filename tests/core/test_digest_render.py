@@ -60,13 +60,13 @@ def test_markdown_has_every_section_and_no_live_mention() -> None:
     for heading in (
         "## Connections",
         "## Questions",
-        "## Still open",
+        "## Worth a look this week",
         "## Top helpers",
         "## Bridges between groups",
     ):
         assert heading in text
     assert "https://discord.com/channels/5/77/99" in text
-    assert "Answered within 30 min: **80%**" in text
+    assert "Answered within 30 minutes: **80%**" in text
     assert "member 7 links 2 groups (3 members)" in text
     assert not has_live_mention(text)
     assert "Posted late" not in text
@@ -86,7 +86,7 @@ def test_quiet_week_is_short() -> None:
         )
     )
     titles = [title for title, _ in sections(quiet)]
-    assert titles == ["A quiet week"]
+    assert titles == ["A quiet week"]  # nothing to act on: no open question, helper or newcomer
     assert len(render_markdown(quiet).splitlines()) < 12
 
 

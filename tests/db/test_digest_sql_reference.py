@@ -83,15 +83,34 @@ async def seed_random(sm: async_sessionmaker[AsyncSession], seed: int) -> None:
         for m in rng.sample(messages, 120):
             delay = rng.choice([None, rng.uniform(1, 29), rng.uniform(31, 600)])
             status = "open" if delay is None else rng.choice(["answered", "resolved", "open"])
+            if delay is None and rng.random() < 0.2:  # resolved by the asker with no response
+                status = "resolved"
+            resolved_at = (
+                m["created_at"] + timedelta(hours=rng.uniform(0, 72)) if status == "resolved" else None
+            )
             questions.append({"message_id": m["message_id"], "guild_id": GUILD, "channel_id": 10,
                               "asker_id": m["author_id"], "asked_at": m["created_at"], "status": status,
                               "first_response_at": None if delay is None else m["created_at"] + timedelta(minutes=delay),
+                              "resolved_at": resolved_at, "snippet": f"question {m['message_id']}",
                               "topics": []})  # fmt: skip
             if delay is not None:
                 for r in set(rng.sample(users, rng.randint(1, 3))):
                     responders.append({"question_id": m["message_id"], "user_id": r, "guild_id": GUILD})
         await s.execute(insert(Question), questions)
         await s.execute(insert(QuestionResponder), responders)
+
+
+def first_responses(
+    q: Question, responders: list[int], interactions: list[tuple[int, int, datetime]]
+) -> tuple[tuple[int, datetime], ...]:
+    """When each responder first interacted with the asker at or after the question (or never:
+    a time after everything, so they never count)."""
+    never = datetime.max.replace(tzinfo=UTC)
+    out = []
+    for r in responders:
+        times = [at for a, b, at in interactions if a == r and b == q.asker_id and at >= q.asked_at]
+        out.append((r, min(times, default=never)))
+    return tuple(out)
 
 
 async def reference_inputs(
@@ -108,12 +127,15 @@ async def reference_inputs(
             (a, at, b)
             for a, at, b in await s.execute(select(Message.author_id, Message.created_at, Message.is_bot))
         ]
+        every = [(a, b, at) for a, b, at in await s.execute(select(Interaction.source_user_id,
+                 Interaction.target_user_id, Interaction.at))]  # fmt: skip
         resp: dict[int, list[int]] = {}
         for qid, uid in await s.execute(select(QuestionResponder.question_id, QuestionResponder.user_id)):
             resp.setdefault(qid, []).append(uid)
         qs = [
             QuestionInfo(q.message_id, q.channel_id, q.asker_id, q.asked_at, q.status, q.first_response_at,
-                         tuple(resp.get(q.message_id, ())))
+                         tuple(resp.get(q.message_id, ())), q.resolved_at, q.snippet, q.parent_channel_id,
+                         first_responses(q, resp.get(q.message_id, []), every))
             for q in (await s.execute(select(Question))).scalars()
             if q.asked_at < until
         ]  # fmt: skip
@@ -154,6 +176,7 @@ async def test_sql_figures_match_the_reference_definitions(
         assert sql_digest.helped == ref.helped
         assert sql_digest.bridges == ref.bridges
         assert sql_digest.open_questions == ref.open_questions
+        assert sql_digest.unanswered_newcomers == ref.unanswered_newcomers
         assert [(p.new_connections, p.active_connections) for p in sql_digest.history] == [
             (p.new_connections, p.active_connections) for p in ref.history
         ]
