@@ -61,7 +61,8 @@ def test_report_is_self_contained(sample: tuple[dict[str, Any], str, Path]) -> N
     assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r"<link[^>]+href=", html)
     assert "@import" not in html
-    assert "Plotly.newPlot" in html and len(html) > 4_000_000  # plotly.js inlined
+    assert "Plotly.newPlot" in html and "plotly.js (basic - minified)" in html  # plotly.js inlined
+    assert len(html) < 2_500_000  # the basic bundle, not the full 4.8 MB one
 
 
 def test_week_figures_agree_with_the_digest(sample: tuple[dict[str, Any], str, Path]) -> None:

@@ -1,7 +1,11 @@
 """The report page as one self-contained HTML file: Jinja2 template, charts and plotly.js inlined.
 
 Nothing is fetched when the page is opened: the styles, the chart library and the data are all
-in the file, so it can be mailed, archived or opened offline.
+in the file, so it can be mailed, archived or opened offline. The charts use only plotly.js's
+basic traces (scatter and bar), so the page inlines Plotly's own basic bundle
+(`vendor/plotly-basic.min.js`, npm `plotly.js-basic-dist-min`, the plotly.js version the
+Python package is built for, MIT licence in `vendor/plotly-LICENSE`): 1.2 MB instead of the
+full 4.8 MB bundle, which makes the page quicker to open.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from plotly.offline import get_plotlyjs
 
 from bot.report.charts import helpers_figure, network_figure, weeks_figure
 from bot.report.page import ReportPage
 
 TEMPLATE = "template.html.j2"
+PLOTLY_BASIC = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
 CHART_CONFIG = {"responsive": True, "displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
@@ -54,11 +58,11 @@ def environment() -> Environment:
 
 
 def render_html(page: ReportPage) -> str:
-    """The whole page (several megabytes: plotly.js is about 4.8 MB of it)."""
+    """The whole page (plotly.js's basic bundle is about 1.2 MB of it)."""
     charts = {
         "network": _chart(network_figure(page.network), "chart-network") if page.network.nodes else "",
         "weeks": _chart(weeks_figure(page.weeks), "chart-weeks") if page.weeks else "",
         "helpers": _chart(helpers_figure(page.helpers), "chart-helpers") if page.helpers.helpers else "",
     }
     template = environment().get_template(TEMPLATE)
-    return template.render(page=page, charts=charts, plotly_js=get_plotlyjs())
+    return template.render(page=page, charts=charts, plotly_js=PLOTLY_BASIC.read_text(encoding="utf-8"))
