@@ -20,6 +20,10 @@ EXPORTS = sorted((SAMPLE_DIR / "exports").glob("*.json"))
 SECTIONS = ("This week", "Who helped whom", "Week by week", "Open questions", "Helpers' load", "Newcomers")
 COUNTS = ("new_connections", "active_members", "questions_asked", "questions_open")
 SHARES = ("connected_member_share", "top3_answer_share")
+# what the exports do not say about the server, from the sample's sidecar (as the demo seeds it)
+COMMUNITY = json.loads((SAMPLE_DIR / "community.json").read_text(encoding="utf-8"))
+SERVER = COMMUNITY["settings"]
+STAFF = [m["id"] for m in COMMUNITY["members"] if m.get("staff")]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,10 +39,17 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], st
 
     tmp = tmp_path_factory.mktemp("report-sample")
     db = str(tmp / "analysis.db")
-    written = asyncio.run(write_digest(EXPORTS, tmp / "digest", None, db))
+    written = asyncio.run(
+        write_digest(
+            EXPORTS, tmp / "digest", None, db,
+            staff=STAFF, timezone=SERVER["timezone"], help_channels=SERVER["help_channel_ids"],
+        )
+    )
     figures = json.loads(written["json"].read_text(encoding="utf-8"))
     out = tmp / "out" / "report.html"
-    proc = _cli("report", str(SAMPLE_DIR / "exports"), "-o", str(out), "--db", db)
+    options = [f"--staff={s}" for s in STAFF] + ["--timezone", SERVER["timezone"]]
+    options += [f"--help-channel={c}" for c in SERVER["help_channel_ids"]]
+    proc = _cli("report", str(SAMPLE_DIR / "exports"), "-o", str(out), "--db", db, *options)
     assert proc.returncode == 0, proc.stderr
     assert f"report written to {out}" in proc.stdout
     return figures, out.read_text(encoding="utf-8"), out
@@ -118,3 +129,19 @@ def test_report_of_a_broken_export_writes_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: ")
     assert out.read_text(encoding="utf-8") == "the previous report"
+
+
+def test_the_demo_posts_the_same_figures_for_the_week(sample: tuple[dict[str, Any], str, Path]) -> None:
+    """`digest` and `report` with the server's staff, time zone and help channels, and the digest
+    the demo posts for the same week, give one set of figures."""
+    from bot.cli.demo import demo
+
+    figures, html, _ = sample
+    replay = asyncio.run(demo(None, None))
+    [posted] = [r["figures"] for r in replay.records if r["kind"] == "digest" and r["week"] == figures["week"]]
+    for name in (*COUNTS, "interactions", "newcomers", "newcomers_replied"):
+        assert posted[name] == figures[name], name
+    for name in SHARES:
+        assert abs(posted[name] - figures[name]) < 1e-3, name
+    for name in COUNTS:
+        assert f'data-figure="{name}"><b>{_number(posted[name])}</b>' in html, name

@@ -7,6 +7,7 @@ import asyncio
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--week", help="ISO week such as 2025-W03 (default: the last complete week of the data)"
     )
+    add_server_options(parser)
+    parser.add_argument(
+        "--db",
+        help="keep the analysis in this SQLite file or database URL "
+        "(default: a temporary file; HEARTH_DATABASE_URL is never used)",
+    )
+    parser.set_defaults(func=run)
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """`--staff`, `--timezone`, `--help-channel`: what an export does not say about the server,
+    given so offline figures match the live ones (`digest` and `report`)."""
     parser.add_argument(
         "--staff",
         action="append",
@@ -52,12 +65,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="read this channel as a help channel, as `analyze --help-channel` does (repeatable; "
         "the server's help channels, for figures that match the live ones)",
     )
-    parser.add_argument(
-        "--db",
-        help="keep the analysis in this SQLite file or database URL "
-        "(default: a temporary file; HEARTH_DATABASE_URL is never used)",
-    )
-    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """The values of `add_server_options`."""
+
+    staff: Sequence[str] = ()
+    timezone: str | None = None
+    help_channels: Sequence[str] = ()
 
 
 def check_timezone(name: str | None) -> None:

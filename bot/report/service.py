@@ -8,7 +8,7 @@ first responders, newcomers) comes from `bot.report.store`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -57,6 +57,7 @@ async def build_report(
     guild_name: str = "",
     names: Mapping[int, str] | None = None,
     channel_names: Mapping[int, str] | None = None,
+    staff_ids: Collection[int] = (),
 ) -> ReportPage:
     """The report page of one server (its digest week is the one `python -m bot digest` picks)."""
     async with sessionmaker() as session:
@@ -68,10 +69,11 @@ async def build_report(
     oldest, newest = span
     week_key = digest_week(oldest, newest, cfg.timezone)
     partial = newest < week_bounds(week_key, cfg.timezone)[1] and week_key == week_key_of(newest, cfg.timezone)
-    service = DigestService(sessionmaker, SystemClock())
+    staff = frozenset(staff_ids)  # counted as staff besides the members stored as staff, as in `digest`
+    service = DigestService(sessionmaker, SystemClock(), staff_source=(lambda _guild: staff) if staff else None)
     digest = await service.build(guild_id, week_key, partial=partial)
     history = await weekly_history(service, guild_id, digest, cfg.timezone, oldest)
-    non_members = who.staff_ids | who.bot_ids
+    non_members = who.staff_ids | who.bot_ids | staff
     async with sessionmaker() as session:
         ties = await repo.member_ties(session, guild_id, non_members)
         helped = await repo.helped_pairs(session, guild_id, who.bot_ids)
