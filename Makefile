@@ -10,7 +10,7 @@ VENV_PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export MPLCONFIGDIR ?= $(CURDIR)/$(TOOLS)/matplotlib
 
-.PHONY: run demo bot test test-long lint bench analyze-dev fit migration report-screenshot clean
+.PHONY: run demo bot test test-long lint bench analyze-dev fit migration report-screenshot digest-chart clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -51,6 +51,14 @@ fit: .venv/.synced
 # docs/report.png: the sample's HTML report in headless Chromium (needs `chromium`)
 report-screenshot: .venv/.synced
 	HEARTH_REPORT_SCREENSHOT=docs/report.png .venv/bin/pytest -p no:warnings tests/test_report_browser.py
+
+# docs/digest.png: the sample's digest chart for 2025-W03 with its server settings (community.json)
+SAMPLE_SERVER := --timezone Europe/Berlin --staff 932722153046933520 --staff 1017359624958902289 \
+	--staff 1234168672625360914 --staff 1035392055158767635 --staff 920488438627565588 \
+	--help-channel 1144503675125760010 --help-channel 1144507701657600011
+digest-chart: .venv/.synced
+	$(VENV_PY) -m bot digest bot/sample/data/exports --out $(TOOLS)/digest-sample --week 2025-W03 $(SAMPLE_SERVER)
+	cp $(TOOLS)/digest-sample/digest.png docs/digest.png
 
 migration: .venv/.synced
 	@test -n "$(m)" || (echo 'usage: make migration m="what changed"'; exit 2)
