@@ -326,6 +326,7 @@ class NudgeCog(commands.Cog):
         channel = await messageable(self.bot, update.channel_id)
         if channel is None:
             log.warning("help-wanted channel %s is out of reach; the board waits", update.channel_id)
+            await self.boards.release(update)
             return False
         ids: list[int] = []
         try:
@@ -348,8 +349,10 @@ class NudgeCog(commands.Cog):
                         await channel.get_partial_message(extra).delete()
         except discord.HTTPException:
             log.warning("updating the board in %s failed; will retry", update.channel_id)
-            if ids and len(ids) > len(update.message_ids):
-                await self.boards.posted(update, tuple(ids))  # keep what was posted; the rest next time
+            if len(ids) > len(update.message_ids):  # keep what was posted; the rest next time
+                await self.boards.posted(update, tuple(ids), complete=False)
+            else:
+                await self.boards.release(update)
             return False
         await self.boards.posted(update, tuple(ids))
         return True

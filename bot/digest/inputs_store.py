@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select, true, union
+from sqlalchemy import Float, Interval, and_, case, cast, exists, func, literal, or_, select, true, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -292,7 +292,7 @@ async def question_counts(
 def _target_passed(session: AsyncSession, cut: Any, target_seconds: int) -> Any:
     """The response target of a question had passed by `cut`."""
     if session.get_bind().dialect.name == "postgresql":
-        return Q.asked_at + timedelta(seconds=target_seconds) <= cut
+        return Q.asked_at + literal(timedelta(seconds=target_seconds), Interval()) <= cut
     return (func.julianday(cut) - func.julianday(Q.asked_at)) * literal(86400.0) >= target_seconds
 
 

@@ -18,13 +18,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.conversation.facts import QuestionFact
 
 ENTRIES_PER_PAGE = 10
 MAX_PAGES = 3
 RETIRED = 2  # `recreated` value of a board deleted twice: not posted again
+CLAIM_PREFIX = "~"  # the fingerprint of a board whose update one process has taken
+CLAIM_TIMEOUT = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +50,17 @@ class BoardState:
     message_ids: tuple[int, ...]
     fingerprint: str
     recreated: int = 0
+    updated_at: datetime | None = None
 
     @property
     def retired(self) -> bool:
         return self.recreated >= RETIRED
+
+    def in_progress(self, now: datetime) -> bool:
+        """Another process took the board's update and has not finished it (a claim older than
+        `CLAIM_TIMEOUT` was abandoned: a crash; it may be taken again)."""
+        fresh = self.updated_at is not None and now - self.updated_at < CLAIM_TIMEOUT
+        return self.fingerprint.startswith(CLAIM_PREFIX) and fresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,7 @@ class BoardUpdate:
     message_ids: tuple[int, ...]  # the board's current messages (empty: post it)
     fingerprint: str
     recreated: int
+    seen: str | None = None  # the stored fingerprint it was planned from (None: no board row yet)
 
     @property
     def entries(self) -> int:
@@ -111,7 +121,11 @@ def fingerprint(channel_id: int, pages: Sequence[Sequence[BoardEntry]], more: in
 
 
 def plan_board(
-    guild_id: int, channel_id: int | None, entries: Sequence[BoardEntry], state: BoardState | None
+    guild_id: int,
+    channel_id: int | None,
+    entries: Sequence[BoardEntry],
+    state: BoardState | None,
+    now: datetime | None = None,
 ) -> BoardUpdate | None:
     """The update to make now, or None when the board already shows this (or must not be shown).
 
@@ -119,18 +133,21 @@ def plan_board(
     afresh there (the old messages are left as they are); a retired board stays retired."""
     if channel_id is None:
         return None
+    if state is not None and now is not None and state.in_progress(now):
+        return None  # another process is updating it
     moved = state is not None and state.channel_id != channel_id
     if state is not None and not moved and state.retired:
         return None
     pages, more = paginate(entries)
     mark = fingerprint(channel_id, pages, more)
+    seen = None if state is None else state.fingerprint
     if state is None or moved:
         if not entries:
             return None
-        return BoardUpdate(guild_id, channel_id, pages, more, (), mark, 0)
+        return BoardUpdate(guild_id, channel_id, pages, more, (), mark, 0, seen)
     if state.fingerprint == mark and state.message_ids:
         return None
-    return BoardUpdate(guild_id, channel_id, pages, more, state.message_ids, mark, state.recreated)
+    return BoardUpdate(guild_id, channel_id, pages, more, state.message_ids, mark, state.recreated, seen)
 
 
 def after_deletion(update: BoardUpdate) -> BoardUpdate | None:
@@ -138,5 +155,6 @@ def after_deletion(update: BoardUpdate) -> BoardUpdate | None:
     if update.recreated + 1 >= RETIRED:
         return None
     return BoardUpdate(
-        update.guild_id, update.channel_id, update.pages, update.more, (), update.fingerprint, update.recreated + 1
+        update.guild_id, update.channel_id, update.pages, update.more, (), update.fingerprint,
+        update.recreated + 1, update.seen,
     )

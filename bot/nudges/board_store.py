@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.facts import QuestionFact
 from bot.nudges.board import BoardState
 from bot.nudges.relist import RELIST_PREFIX
 from bot.questions.store import question_fact
+from bot.store.dialect import dialect_insert
 from bot.store.models.core import Question
 from bot.store.models.nudges import HelpBoard, Nudge
 
@@ -55,7 +56,30 @@ async def get_board(session: AsyncSession, guild_id: int) -> BoardState | None:
         message_ids=tuple(int(m) for m in row.message_ids or ()),
         fingerprint=row.fingerprint,
         recreated=row.recreated,
+        updated_at=row.updated_at,
     )
+
+
+async def claim_board(
+    session: AsyncSession, guild_id: int, channel_id: int, seen: str | None, marker: str, now: datetime
+) -> bool:
+    """Take the board's next update: its fingerprint goes from `seen` (None: no row yet) to
+    `marker`, only if nobody changed it since; False when another process got there first."""
+    if seen is None:
+        stmt = (
+            dialect_insert(session, HelpBoard)
+            .values(guild_id=guild_id, channel_id=channel_id, message_ids=[], fingerprint=marker, recreated=0,
+                    updated_at=now)
+            .on_conflict_do_nothing(index_elements=["guild_id"])
+            .returning(HelpBoard.guild_id)
+        )
+        return (await session.execute(stmt)).scalar_one_or_none() is not None
+    result = await session.execute(
+        update(HelpBoard)
+        .where(HelpBoard.guild_id == guild_id, HelpBoard.fingerprint == seen)
+        .values(fingerprint=marker, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def save_board(session: AsyncSession, state: BoardState, now: datetime) -> None:

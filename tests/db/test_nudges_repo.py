@@ -322,3 +322,33 @@ async def test_a_spent_budget_comes_back_when_the_days_first_nudge_ages_out(
     await add_question(sm, 1502, asked_at=T0 + timedelta(hours=24))
     [second] = await service.take_due(T0 + timedelta(hours=24, minutes=31))
     assert second.question_message_id == 1502
+
+
+async def test_two_processes_never_post_one_board_twice(sm: async_sessionmaker[AsyncSession]) -> None:
+    from bot.nudges.board_service import BoardService
+    from bot.settings.service import SettingsService
+
+    await with_help_wanted(sm)
+    service = NudgeService(sm, FakeClock(T0))
+    await service.update_settings(GUILD, helpers_per_nudge=0)
+    await add_question(sm, 1600)
+    [listing] = await service.take_due(T0 + timedelta(hours=2))
+    assert isinstance(listing, HelpWantedListing)
+    now = T0 + timedelta(hours=2, minutes=1)
+    first, second = (BoardService(sm, FakeClock(now), SettingsService(sm, FakeClock(now))) for _ in range(2))
+    [update] = await first.due(now)
+    assert await second.due(now) == []  # the first process took it
+    await first.release(update)  # a passing failure: the next poll may take it again
+    [again] = await second.due(now)
+    await second.posted(again, (4242,))
+    assert await first.due(now) == [] and await second.due(now) == []  # posted, nothing changed
+    state = await first.board(GUILD)
+    assert state is not None and state.message_ids == (4242,)
+    # a claim abandoned by a crash is taken again once it is old
+    await add_question(sm, 1601)
+    later = T0 + timedelta(hours=4, minutes=1)
+    [listing] = await service.take_due(later)
+    [crashed] = await first.due(later)
+    assert await second.due(later + timedelta(minutes=1)) == []
+    [taken] = await second.due(later + timedelta(minutes=3))
+    assert taken.message_ids == (4242,) and taken.fingerprint == crashed.fingerprint

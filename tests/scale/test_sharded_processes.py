@@ -1,6 +1,6 @@
 """Two bot processes as the two shards of one application, each its own OS process running the
 real entry, against the fake Discord and ONE PostgreSQL database: every guild gets its weekly
-digest and its help-wanted listing exactly once, from the process that runs its shard. When
+digest and its open-questions board exactly once, from the process that runs its shard. When
 both processes are misconfigured to run both shards, the database claim still lets exactly
 one of them post each."""
 
@@ -15,7 +15,7 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from bot.store.models.digests import Digest
-from bot.store.models.nudges import Nudge
+from bot.store.models.nudges import HelpBoard, Nudge
 from bot.store.session import create_engine
 from tests.e2e.fake_discord import FakeDiscord
 from tests.scale.sharded_world import (
@@ -67,7 +67,10 @@ async def _run_two(
     return plans, bots
 
 
-async def _stored(pg_url: str) -> tuple[dict[int, list[int | None]], dict[int, list[tuple[str, int | None]]]]:
+Stored = tuple[dict[int, list[int | None]], dict[int, list[tuple[str, int | None]]], dict[int, list[int]]]
+
+
+async def _stored(pg_url: str) -> Stored:
     engine = create_engine(pg_url)
     try:
         async with engine.connect() as conn:
@@ -78,17 +81,21 @@ async def _stored(pg_url: str) -> tuple[dict[int, list[int | None]], dict[int, l
             rows = await conn.execute(select(Nudge.question_message_id, Nudge.step, Nudge.posted_message_id))
             for question_id, step, posted in rows:
                 nudges.setdefault(int(question_id), []).append((str(step), posted))
+            boards = {
+                int(guild_id): [int(m) for m in message_ids]
+                for guild_id, message_ids in await conn.execute(select(HelpBoard.guild_id, HelpBoard.message_ids))
+            }
     finally:
         await engine.dispose()
-    return digests, nudges
+    return digests, nudges, boards
 
 
 def _assert_once_each(
     fake: FakeDiscord,
     plans: list[GuildPlan],
-    digests: dict[int, list[int | None]],
-    nudges: dict[int, list[tuple[str, int | None]]],
+    stored: Stored,
 ) -> None:
+    digests, nudges, boards = stored
     for plan in plans:
         [digest_post] = posts_to(fake, plan.digest.id)
         [listing_post] = posts_to(fake, plan.wanted.id)
@@ -98,16 +105,16 @@ def _assert_once_each(
         # the database row of each claim holds the id of the one message that was posted
         [message_id] = digests[plan.guild.id]
         assert message_id is not None
-        assert nudges[plan.question_id] == [("listing", nudges[plan.question_id][0][1])]
-        assert nudges[plan.question_id][0][1] is not None
+        # the listing step posts nothing of its own: the question is on the board, one message
+        assert nudges[plan.question_id] == [("listing", None)]
+        assert len(boards[plan.guild.id]) == 1
 
 
 async def test_two_shard_processes_post_each_digest_and_listing_once_from_the_right_process(
     fake: FakeDiscord, pg_url: str, tmp_path: Path
 ) -> None:
     plans, bots = await _run_two(fake, pg_url, tmp_path, ([0], [1]))
-    digests, nudges = await _stored(pg_url)
-    _assert_once_each(fake, plans, digests, nudges)
+    _assert_once_each(fake, plans, await _stored(pg_url))
     token_of_shard = {shard: bots[shard].token for shard in range(SHARD_COUNT)}
     assert {shard for shard in token_of_shard} == {p.shard for p in plans}  # guilds on both shards
     for plan in plans:
@@ -125,7 +132,6 @@ async def test_overlapping_processes_still_post_each_digest_and_listing_once(
 ) -> None:
     """Misconfigured: both processes run both shards, so both think they own every guild."""
     plans, bots = await _run_two(fake, pg_url, tmp_path, ([0, 1], [0, 1]))
-    digests, nudges = await _stored(pg_url)
-    _assert_once_each(fake, plans, digests, nudges)
+    _assert_once_each(fake, plans, await _stored(pg_url))
     identified = sorted((s.token, s.shard) for s in fake.gateway.sessions.values())
     assert identified == sorted((b.token, (i, SHARD_COUNT)) for b in bots for i in range(SHARD_COUNT))
