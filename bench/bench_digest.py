@@ -140,7 +140,7 @@ def build_database(path: Path, messages: int, members: int, seed: int = 7) -> No
 
 
 def database_for(messages: int, members: int) -> Path:
-    path = Path(tempfile.gettempdir()) / f"hearth-bench-digest-{messages}-{members}-v1.db"
+    path = Path(tempfile.gettempdir()) / f"hearth-bench-digest-{messages}-{members}-v2.db"  # v2: interactions indexed by (guild, source, target, at)
     if not path.exists():
         partial = path.with_suffix(f".{os.getpid()}.tmp")  # concurrent builders never share a file
         build_database(partial, messages, members)

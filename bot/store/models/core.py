@@ -88,7 +88,7 @@ class Interaction(Base):
 
     __table_args__ = (
         Index("ix_interactions_guild_at", "guild_id", "at"),
-        Index("ix_interactions_guild_source", "guild_id", "source_user_id"),
+        Index("ix_interactions_guild_source_target_at", "guild_id", "source_user_id", "target_user_id", "at"),
         Index("ix_interactions_guild_target", "guild_id", "target_user_id"),
     )
 
