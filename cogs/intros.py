@@ -244,7 +244,7 @@ class IntroCog(commands.Cog):
         channel: discord.TextChannel | None = None,
         group_size: app_commands.Range[int, 2, 3] | None = None,
         enabled: bool | None = None,
-        max_per_round: app_commands.Range[int, 1, 100] | None = None,
+        max_per_round: app_commands.Range[int, 1, 10_000] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         options = (day, hour, channel, group_size, enabled, max_per_round)

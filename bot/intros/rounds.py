@@ -37,6 +37,9 @@ def _int_in(value: Any, low: int, high: int, default: int) -> int:
     return value
 
 
+MAX_PER_ROUND_LIMIT = 10_000  # what `max_per_round` may be raised to (a big server's whole pool)
+
+
 @dataclass(frozen=True, slots=True)
 class IntroSettings:
     enabled: bool = True
@@ -63,7 +66,7 @@ class IntroSettings:
             repeat_window_weeks=_int_in(data.get("repeat_window_weeks"), 0, 520, d.repeat_window_weeks),
             follow_up_days=_int_in(data.get("follow_up_days"), 1, 30, d.follow_up_days),
             max_ignored=_int_in(data.get("max_ignored"), 1, 100, d.max_ignored),
-            max_per_round=_int_in(data.get("max_per_round"), 1, 100, d.max_per_round),
+            max_per_round=_int_in(data.get("max_per_round"), 1, MAX_PER_ROUND_LIMIT, d.max_per_round),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.intros import store as repo
 from bot.intros.rounds import (
     FREQUENCIES,
+    MAX_PER_ROUND_LIMIT,
     RESPONSES,
     IntroAction,
     IntroDue,
@@ -138,8 +139,8 @@ class IntroService:
         enabled: bool | None = None,
         max_per_round: int | None = None,
     ) -> ServerSettings:
-        if max_per_round is not None and not 1 <= max_per_round <= 100:
-            raise InvalidInput("Introductions per round must be 1 to 100.")
+        if max_per_round is not None and not 1 <= max_per_round <= MAX_PER_ROUND_LIMIT:
+            raise InvalidInput(f"Introductions per round must be 1 to {MAX_PER_ROUND_LIMIT:,}.")
         if weekday is not None and not 0 <= weekday <= 6:
             raise InvalidInput("Day must be 0 (Monday) to 6 (Sunday).")
         if hour is not None and not 0 <= hour <= 23:

@@ -244,9 +244,9 @@ async def test_a_large_round_records_each_group_with_its_own_members(
     """300 members in 150 made-for-each-other pairs: every stored introduction names its pair's topic."""
     svc = IntroService(sm, FakeClock(MONDAY_17))
     await setup_pool(sm, svc, {uid: {f"topic-{(uid - 1) // 2}"} for uid in range(1, 301)})
-    await svc.update_settings(GUILD, max_per_round=100)  # the cap itself is tested with the matching
+    await svc.update_settings(GUILD, max_per_round=1000)  # the cap itself is tested with the matching
     made = intros_of(await svc.due(MONDAY_17))
-    assert len(made) == 100
+    assert len(made) == 150
     for action in made:
         stored = await svc.get_introduction(action.introduction_id)
         assert stored is not None and set(stored.members) == set(action.members)
