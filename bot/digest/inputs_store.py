@@ -316,11 +316,9 @@ async def _median_delay(
     return sum(values) / len(values) / 60.0
 
 
-async def newcomers(
-    session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups
-) -> tuple[int, int]:
-    """(members who joined in [since, until), of them got a response from a member in it)."""
-    replied = exists().where(
+def _replied_to_member(guild_id: int, since: datetime, until: datetime, g: Groups) -> Any:
+    """Someone who counts as a member responded to `Member` in [since, until)."""
+    return exists().where(
         I.guild_id == guild_id,
         I.target_user_id == Member.user_id,
         I.at >= since,
@@ -328,6 +326,13 @@ async def newcomers(
         I.source_user_id != I.target_user_id,
         _not_in(I.source_user_id, g.non_members),
     )
+
+
+async def newcomers(
+    session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups
+) -> tuple[int, int]:
+    """(members who joined in [since, until), of them got a response from a member in it)."""
+    replied = _replied_to_member(guild_id, since, until, g)
     stmt = select(func.count(), func.sum(case((replied, 1), else_=0))).where(
         Member.guild_id == guild_id,
         Member.joined_at >= since,
@@ -470,14 +475,7 @@ async def unanswered_newcomers(
     session: AsyncSession, guild_id: int, since: datetime, until: datetime, g: Groups, limit: int = OPEN_LIMIT
 ) -> list[int]:
     """Members who joined in [since, until) and got no response from a member in it, first joined first."""
-    replied = exists().where(
-        I.guild_id == guild_id,
-        I.target_user_id == Member.user_id,
-        I.at >= since,
-        I.at < until,
-        I.source_user_id != I.target_user_id,
-        _not_in(I.source_user_id, g.non_members),
-    )
+    replied = _replied_to_member(guild_id, since, until, g)
     stmt = (
         select(Member.user_id)
         .where(
