@@ -212,7 +212,7 @@ class Engine:
         if parent is None and thread is not None and thread.root_message_id in self._questions:
             msg.question_id = thread.root_message_id
         facts: list[Fact] = []
-        new_question = self._starts_question(ev, rules, msg, shaped, explicit, thread)
+        new_question = self._starts_question(ev, rules, msg, shaped, explicit, thread, help_channel)
         if new_question is not None and targets and msg.question_id is not None:
             # a question sent as a reply still responds in the conversation it replies to
             facts.extend(self._progress(msg, ev.content, ev.created_at))
@@ -257,7 +257,7 @@ class Engine:
         return facts
 
     def _starts_question(self, ev: MessageCreated, rules: GuildRules, msg: Msg, shaped: bool,
-                         explicit: bool, thread: _Thread | None) -> QuestionState | None:
+                         explicit: bool, thread: _Thread | None, help_channel: bool) -> QuestionState | None:
         source: str | None = None
         if ev.is_thread_starter and ev.channel_kind == "forum_post" and rules.forum_posts_are_questions:
             source = "forum"
@@ -276,10 +276,7 @@ class Engine:
             asker_id=ev.author_id, asked_at=ev.created_at,
             snippet=text.snippet(ev.content, rules.snippet_chars), topics=text.topics(ev.content),
             parent_channel_id=ev.parent_channel_id, source="forum" if source == "forum" else "auto",
-            confidence=1.0 if source == "forum" else help_confidence(
-                ev.content,
-                help_channel=ev.channel_id in rules.help_channel_ids or ev.parent_channel_id in rules.help_channel_ids,
-            ),
+            confidence=1.0 if source == "forum" else help_confidence(ev.content, help_channel=help_channel),
         )
 
     def _model_link(self, flow: ChannelFlow, reading: Decision, author: int, ts: float,

@@ -58,7 +58,7 @@ def help_confidence(content: str, *, help_channel: bool = False) -> float:
         score += 0.15
     if _TROUBLE.search(prose):
         score += 0.15
-    if "```" in content or text.looks_like_error_paste(content):
+    if text.looks_like_error_paste(content):  # a code block or a pasted error
         score += 0.1
     if help_channel:
         score += 0.1
