@@ -148,7 +148,9 @@ def test_demo_json_and_story_from_the_command_line(tmp_path: Path) -> None:
     assert any(r["kind"] == "nudge" for r in records), "assume-opt-in found no helper to invite"
 
 
-async def _replayed(community: Path, db: Path, *, skip_idle: bool) -> tuple[list[dict[str, Any]], Replay]:
+async def _replayed(
+    community: Path, db: Path, *, skip_idle: bool, budget: dict[str, int]
+) -> tuple[list[dict[str, Any]], Replay]:
     events = merged_events([ExportReader(p) for p in sorted((community / "exports").glob("*.json"))])
     first = next(events)
     clock = FakeClock(event_time(first) - timedelta(hours=1))
@@ -156,8 +158,8 @@ async def _replayed(community: Path, db: Path, *, skip_idle: bool) -> tuple[list
     try:
         seeded = load_community(community / "community.json")
         await seed_community(services, seeded)
-        assert services.nudges is not None  # a budget that leaves room for checks: every kind happens
-        await services.nudges.update_settings(seeded.guild_id, min_nudges_per_day=10)
+        assert services.nudges is not None
+        await services.nudges.update_settings(seeded.guild_id, **budget)
         sources: list[Source] = [
             nudge_source(services, timedelta(hours=1)),
             intro_source(services, timedelta(hours=1)),
@@ -170,15 +172,31 @@ async def _replayed(community: Path, db: Path, *, skip_idle: bool) -> tuple[list
     return [{k: v for k, v in r.items() if k not in ("introduction_id", "digest_id")} for r in records], replay
 
 
-async def test_skipping_idle_polls_changes_no_action(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("budget", "kinds_seen"),
+    [
+        # a budget that leaves room for checks: every kind happens
+        ({"min_nudges_per_day": 10}, {"nudge", "help_wanted", "still_needed", "intro", "intro_follow_up", "digest"}),
+        # one ping a day: the budget holds most nudges back, and leaves no room for a check
+        ({"max_nudges_per_day": 1}, {"nudge", "help_wanted", "intro", "intro_follow_up", "digest"}),
+    ],
+    ids=["roomy-budget", "one-ping-a-day"],
+)
+async def test_skipping_idle_polls_changes_no_action(
+    tmp_path: Path, budget: dict[str, int], kinds_seen: set[str]
+) -> None:
     """The replay skips the polls its sources say would find nothing: every action, its time and
     its targets are those of a replay that polls every feature at every one of its instants."""
     config = GeneratorConfig(seed=11, members=30, weeks=1, messages_per_week=300, thread_share=0.5)
     write_community(config, tmp_path / "community")
-    every, polled_all = await _replayed(tmp_path / "community", tmp_path / "all.db", skip_idle=False)
-    skipping, polled_some = await _replayed(tmp_path / "community", tmp_path / "some.db", skip_idle=True)
+    every, polled_all = await _replayed(tmp_path / "community", tmp_path / "all.db", skip_idle=False, budget=budget)
+    skipping, polled_some = await _replayed(
+        tmp_path / "community", tmp_path / "some.db", skip_idle=True, budget=budget
+    )
     kinds = Counter(r["kind"] for r in every)
-    assert {"nudge", "help_wanted", "still_needed", "intro", "intro_follow_up", "digest"} <= set(kinds), kinds
+    assert kinds_seen <= set(kinds), kinds
+    if "still_needed" not in kinds_seen:
+        assert "still_needed" not in kinds, kinds
     assert skipping == every
     assert polled_all.polls_skipped == 0
     assert polled_some.polls + polled_some.polls_skipped == polled_all.polls

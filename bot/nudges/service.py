@@ -26,7 +26,6 @@ from bot.nudges.ladder import (
     NudgeSettings,
     PingBudget,
     ladder_step_due,
-    next_step_at,
     plan_actions,
 )
 from bot.nudges.relist import CLOSED_STEP, Relist, RelistRefused, plan_relist
@@ -96,14 +95,6 @@ class NudgeService:
         self._clock = clock
         self.assume_opt_in = assume_opt_in
         self._settings = settings or SettingsService(sessionmaker, clock)
-        # guild id -> before this time no step of any known open question can be due, and a
-        # question asked since cannot be due either (it waits the first delay); saves polls.
-        # Forgotten whenever the server's settings change (the delays may have moved).
-        self._quiet_until: dict[int, datetime] = {}
-        self._settings.subscribe(self._settings_changed)
-
-    async def _settings_changed(self, guild_id: int) -> None:
-        self._quiet_until.pop(guild_id, None)
 
     # --- members ----------------------------------------------------------------
 
@@ -172,6 +163,9 @@ class NudgeService:
     async def settings(self, guild_id: int) -> NudgeSettings:
         return (await self._settings.get(guild_id)).nudge_settings
 
+    async def server_settings(self, guild_id: int) -> ServerSettings:
+        return await self._settings.get(guild_id)
+
     async def update_settings(self, guild_id: int, **changes: Any) -> NudgeSettings:
         """Change some ladder settings; unknown names or out-of-range values are refused.
 
@@ -213,9 +207,6 @@ class NudgeService:
         for guild_id in sorted(guild_ids):
             if owns_guild is not None and not owns_guild(guild_id):
                 continue
-            quiet = self._quiet_until.get(guild_id)
-            if quiet is not None and now < quiet:
-                continue
             actions.extend(await self._plan_guild(guild_id, now, access))
         return actions
 
@@ -240,8 +231,6 @@ class NudgeService:
             first_delay = timedelta(minutes=settings.first_after_minutes)
             questions = await repo.open_questions_between(session, guild_id, now - settings.max_age, now)
             sent = await repo.sent_steps(session, [q.message_id for q in questions]) if questions else {}
-            upcoming = {q.message_id: next_step_at(q, sent.get(q.message_id, ()), now, settings) for q in questions}
-            self._quiet_until[guild_id] = min([t for t in upcoming.values() if t is not None] + [now + first_delay])
             questions = [q for q in questions if q.asked_at <= now - first_delay]
             if not questions:
                 return []
@@ -254,25 +243,26 @@ class NudgeService:
             ]
             if not any(step is not None for step in due_steps):
                 return []
-            pinging = "nudge" in due_steps or "check" in due_steps  # both ping: budget and caps
-            candidates, history = await self._choice_inputs(session, config, now, "nudge" in due_steps)
-            if pinging and "nudge" not in due_steps:  # a check counts against the asker's weekly cap
-                history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
+            # nudges and checks ping (budget and caps), and only for questions read surely enough
+            pings_due = {
+                step
+                for q, step in zip(questions, due_steps, strict=True)
+                if step in ("nudge", "check") and q.confidence * 100 >= settings.min_confidence
+            }
             budget = None
-            if pinging:
+            if pings_due:
                 activity = await repo.member_messages_since(session, guild_id, now - timedelta(days=7))
-                pings, checks_used, oldest = await repo.pings_since(session, guild_id, now - timedelta(days=1))
+                pings, checks_used = await repo.pings_since(session, guild_id, now - timedelta(days=1))
                 budget = PingBudget.left_today(settings.daily_budget(activity), pings, checks_used)
-                blocked = {q.message_id for q, step in zip(questions, due_steps, strict=True) if step and not budget.allows(step)}
-                if blocked and all(step is None or q.message_id in blocked for q, step in zip(questions, due_steps, strict=True)):
-                    # nothing can go out before the day's oldest ping ages out (the budget is read
-                    # again then) or another question's step comes due
-                    later = [t for qid, t in upcoming.items() if t is not None and t > now and qid not in blocked]
-                    wake = [*later, now + first_delay] + ([oldest + timedelta(days=1)] if oldest else [])
-                    self._quiet_until[guild_id] = max(now, min(wake))
-                    return []
+                pings_due = {step for step in pings_due if budget.allows(step)}
+                if all(step in (None, "nudge", "check") for step in due_steps) and not pings_due:
+                    return []  # nothing free is due and the day's budget is spent
+            # what choosing helpers and asking askers needs, only when the budget lets them go out
+            candidates, history = await self._choice_inputs(session, config, now, "nudge" in pings_due)
+            if pings_due == {"check"}:  # a check counts against the asker's weekly cap
+                history = await repo.nudge_history(session, guild_id, now - RATE_WINDOW)
             checks = None
-            if "check" in due_steps:
+            if "check" in pings_due:
                 checking = [q for q, step in zip(questions, due_steps, strict=True) if step == "check"]
                 checks = CheckInputs(
                     asker_seen=await repo.last_seen(session, guild_id, [q.asker_id for q in checking]),
@@ -306,10 +296,15 @@ class NudgeService:
         )
         return list(candidates), await repo.nudge_history(session, config.guild_id, now - RATE_WINDOW)
 
-    async def claim(self, action: NudgeLadderAction, now: datetime | None = None) -> bool:
-        """Record the step before it is posted; False when it was already claimed."""
+    async def claim(self, action: NudgeLadderAction, now: datetime | None = None, *, sent: bool = False) -> bool:
+        """Record the step before it is posted; False when it was already claimed. `sent`: it
+        is marked sent at once (with no message: the replay, which posts nothing)."""
+        now = now or self._clock.now()
         async with self._sessionmaker.begin() as session:
-            return await repo.claim(session, action, now or self._clock.now())
+            claimed = await repo.claim(session, action, now)
+            if claimed and sent:
+                await repo.mark_sent(session, action.question_message_id, action.step, None, now)
+            return claimed
 
     async def mark_sent(self, action: NudgeLadderAction | Relist, message_id: int | None) -> None:
         async with self._sessionmaker.begin() as session:

@@ -155,24 +155,15 @@ async def member_messages_since(session: AsyncSession, guild_id: int, since: dat
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def pings_since(
-    session: AsyncSession, guild_id: int, since: datetime
-) -> tuple[int, int, datetime | None]:
-    """(nudges and checks, of which checks, the oldest one's time) claimed since `since`: what
-    the daily budget counts."""
+async def pings_since(session: AsyncSession, guild_id: int, since: datetime) -> tuple[int, int]:
+    """(nudges and checks, of which checks) claimed since `since`: what the daily budget counts."""
     stmt = (
-        select(Nudge.step, func.count(), func.min(Nudge.created_at))
+        select(Nudge.step, func.count())
         .where(Nudge.guild_id == guild_id, Nudge.step.in_(("nudge", "check")), Nudge.created_at >= since)
         .group_by(Nudge.step)
     )
-    counts: dict[str, int] = {}
-    oldest: datetime | None = None
-    for step, n, first in (await session.execute(stmt)).all():
-        counts[step] = int(n)
-        if first is not None:
-            first = first if first.tzinfo else first.replace(tzinfo=UTC)
-            oldest = first if oldest is None or first < oldest else oldest
-    return counts.get("nudge", 0) + counts.get("check", 0), counts.get("check", 0), oldest
+    counts = {step: int(n) for step, n in (await session.execute(stmt)).all()}
+    return counts.get("nudge", 0) + counts.get("check", 0), counts.get("check", 0)
 
 
 async def last_seen(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:

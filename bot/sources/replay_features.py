@@ -12,19 +12,21 @@ from before the replay, or settings changed during it, run the replay with `skip
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.conversation.facts import Fact, MessageGone, QuestionFact
+from bot.conversation.facts import Fact, MessageFact, MessageGone, QuestionFact
 from bot.digest.service import DigestService
 from bot.digest.week_digest import DigestAction
 from bot.digest.weeks import last_due_week
 from bot.intros.rounds import IntroAction, IntroDue, IntroFollowUp, round_due
 from bot.intros.service import IntroService
-from bot.nudges.ladder import NudgeLadderAction, NudgeSettings, next_step_at
+from bot.nudges.ladder import NudgeLadderAction, NudgeSettings
 from bot.nudges.service import NudgeService
+from bot.nudges.wake import WEEK, Blocks, more_messages_for, next_action_at
 from bot.services import Services
 from bot.settings.guild import ServerSettings
 
@@ -53,16 +55,16 @@ class ClaimSource(Generic[A]):
 
     every: timedelta
     due: Callable[[datetime], Awaitable[Sequence[A]]]
-    claim: Callable[[A, datetime], Awaitable[A | None]]  # the claimed action, None if taken already
-    mark_sent: Callable[[A], Awaitable[None]]
+    # claim the action as before a real post and mark it sent: the claimed action, None if
+    # it was taken already
+    post: Callable[[A, datetime], Awaitable[A | None]]
     model: IdleModel[A]
 
     async def take(self, now: datetime) -> list[dict[str, Any]]:
         taken: list[A] = []
         for action in await self.due(now):
-            claimed = await self.claim(action, now)
+            claimed = await self.post(action, now)
             if claimed is not None:
-                await self.mark_sent(claimed)
                 taken.append(claimed)
         await self.model.polled(now, taken)
         return [action.to_record() for action in taken]
@@ -77,27 +79,41 @@ class ClaimSource(Generic[A]):
         self.model.observe(facts)
 
 
-# --- nudges: a step of an open question reaches its window -------------------------------
+# --- nudges: a step of an open question can go out ----------------------------------------
 
 
 class NudgeModel:
-    """A poll may find something when a step of a replayed open question is in its window
-    and not taken yet (`next_step_at`); a nudge step waiting for a helper is polled on.
+    """A poll may find something when a step of a replayed open question is in its window,
+    not taken yet and not known to be blocked (`next_action_at`): by the server's daily budget
+    (bounded from above by every message replayed in the week, bots' too), by the asker not
+    having been around for a check, or by settings that rule the step out. A step waiting for
+    a helper is polled on.
 
-    The earliest such instant is kept until a question changes or a poll takes a step: as
-    time passes with nothing else changing, no question's next step comes any earlier."""
+    The earliest such instant is kept until something it rests on changes (a question, a
+    message by an asker waiting for a check, enough messages to raise the budget) or a poll
+    takes a step: as time passes with nothing else changing, no step comes any earlier."""
 
     def __init__(self, nudges: NudgeService) -> None:
         self._nudges = nudges
         self._open: dict[int, QuestionFact] = {}
         self._taken: dict[int, set[str]] = {}
-        self._settings: dict[int, NudgeSettings] = {}
+        self._nudged: dict[int, datetime] = {}
+        self._settings: dict[int, tuple[NudgeSettings, bool]] = {}
+        self._messages: dict[int, list[datetime]] = {}  # per guild, every message replayed (sorted)
+        self._message_ids: set[int] = set()
+        self._seen: dict[tuple[int, int], datetime] = {}  # (guild, author) -> latest message
+        self._pings: dict[int, list[datetime]] = {}  # per guild, the nudges and checks taken
+        self._checks: dict[int, list[datetime]] = {}
         self._next: datetime | None = None
         self._known = False  # `_next` holds for the questions and steps as they are
+        self._watched: set[tuple[int, int]] = set()  # askers whose next message may allow a check
+        self._raise_after: dict[int, int] = {}  # guild -> this many more messages may raise its budget
 
     def observe(self, facts: Sequence[Fact]) -> None:
         for fact in facts:
-            if isinstance(fact, QuestionFact):
+            if isinstance(fact, MessageFact):
+                self._message(fact)
+            elif isinstance(fact, QuestionFact):
                 if fact.status == "open":
                     self._open[fact.message_id] = fact
                 else:
@@ -106,24 +122,75 @@ class NudgeModel:
             elif isinstance(fact, MessageGone) and self._open.pop(fact.message_id, None) is not None:
                 self._known = False
 
+    def _message(self, fact: MessageFact) -> None:
+        key = (fact.guild_id, fact.author_id)
+        latest = self._seen.get(key)
+        if latest is None or fact.created_at > latest:
+            self._seen[key] = fact.created_at
+            if key in self._watched:
+                self._known = False
+        if fact.message_id in self._message_ids:
+            return
+        self._message_ids.add(fact.message_id)
+        insort(self._messages.setdefault(fact.guild_id, []), fact.created_at)
+        left = self._raise_after.get(fact.guild_id)
+        if left is not None:
+            if left <= 1:
+                del self._raise_after[fact.guild_id]
+                self._known = False
+            else:
+                self._raise_after[fact.guild_id] = left - 1
+
     async def may_be_due(self, now: datetime) -> bool:
         if not self._known or (self._next is not None and self._next <= now):
-            self._next = await self._next_step(now)
+            self._next = await self._next_action(now)
             self._known = True
         return self._next is not None and self._next <= now
 
-    async def _next_step(self, now: datetime) -> datetime | None:
-        """The earliest instant from `now` on at which a step of an open question may be due."""
+    async def _config(self, guild_id: int) -> tuple[NudgeSettings, bool]:
+        if guild_id not in self._settings:
+            config = await self._nudges.server_settings(guild_id)
+            self._settings[guild_id] = (config.nudge_settings, config.help_wanted_channel_id is not None)
+        return self._settings[guild_id]
+
+    def _blocks(self, guild_id: int, settings: NudgeSettings, now: datetime) -> Blocks:
+        messages = self._messages.get(guild_id, [])
+        week = len(messages) - bisect_left(messages, now - WEEK)
+        more = more_messages_for(settings, week)
+        if more is None:
+            self._raise_after.pop(guild_id, None)
+        else:
+            self._raise_after[guild_id] = more
+        return Blocks.of_budget(settings.daily_budget(week), self._pings.get(guild_id, []), self._checks.get(guild_id, []), now)
+
+    async def _next_action(self, now: datetime) -> datetime | None:
+        """The earliest instant from `now` on at which a step of an open question may go out."""
         earliest: datetime | None = None
+        blocks: dict[int, Blocks] = {}
+        self._watched.clear()
         for question in list(self._open.values()):
-            settings = self._settings.get(question.guild_id)
-            if settings is None:
-                settings = self._settings[question.guild_id] = await self._nudges.settings(question.guild_id)
-            at = next_step_at(question, self._taken.get(question.message_id, ()), now, settings)
-            if at is None:  # nothing left to do for it, ever (or until it changes)
-                if question.asked_at < now - settings.max_age:
+            guild_id = question.guild_id
+            settings, has_channel = await self._config(guild_id)
+            if guild_id not in blocks:
+                blocks[guild_id] = self._blocks(guild_id, settings, now)
+            asker = (guild_id, question.asker_id)
+            at = next_action_at(
+                question,
+                self._taken.get(question.message_id, ()),
+                now,
+                settings,
+                blocks[guild_id],
+                has_help_wanted_channel=has_channel,
+                asker_seen=self._seen.get(asker),
+                nudged_at=self._nudged.get(question.message_id),
+            )
+            if at is None:
+                if question.asked_at < now - settings.max_age:  # nothing left to do for it, ever
                     del self._open[question.message_id]
                     self._taken.pop(question.message_id, None)
+                    self._nudged.pop(question.message_id, None)
+                else:  # the asker coming back may allow its check
+                    self._watched.add(asker)
                 continue
             if earliest is None or at < earliest:
                 earliest = at
@@ -132,6 +199,12 @@ class NudgeModel:
     async def polled(self, now: datetime, taken: Sequence[NudgeLadderAction]) -> None:
         for action in taken:
             self._taken.setdefault(action.question_message_id, set()).add(action.step)
+            if action.step in ("nudge", "check"):
+                self._pings.setdefault(action.guild_id, []).append(now)
+            if action.step == "check":
+                self._checks.setdefault(action.guild_id, []).append(now)
+            if action.step == "nudge":
+                self._nudged[action.question_message_id] = now
         self._known = False
 
 
@@ -139,13 +212,10 @@ def nudge_source(services: Services, every: timedelta = timedelta(minutes=15)) -
     nudges = services.nudges
     assert nudges is not None
 
-    async def claim(action: NudgeLadderAction, now: datetime) -> NudgeLadderAction | None:
-        return action if await nudges.claim(action, now) else None
+    async def post(action: NudgeLadderAction, now: datetime) -> NudgeLadderAction | None:
+        return action if await nudges.claim(action, now, sent=True) else None
 
-    async def mark_sent(action: NudgeLadderAction) -> None:
-        await nudges.mark_sent(action, None)
-
-    return ClaimSource(every, nudges.due, claim, mark_sent, NudgeModel(nudges))
+    return ClaimSource(every, nudges.due, post, NudgeModel(nudges))
 
 
 # --- introductions: a round's time, a follow-up's, an ignored introduction's --------------
@@ -201,13 +271,13 @@ def intro_source(services: Services, every: timedelta = timedelta(hours=1)) -> C
     intros = services.intros
     assert intros is not None
 
-    async def claim(action: IntroDue, now: datetime) -> IntroDue | None:
-        return action if await intros.claim(action) else None
-
-    async def mark_sent(action: IntroDue) -> None:
+    async def post(action: IntroDue, now: datetime) -> IntroDue | None:
+        if not await intros.claim(action):
+            return None
         await intros.mark_sent(action, None)
+        return action
 
-    return ClaimSource(every, intros.due, claim, mark_sent, IntroModel(intros))
+    return ClaimSource(every, intros.due, post, IntroModel(intros))
 
 
 # --- digests: a new week's digest time ------------------------------------------------------
@@ -245,7 +315,10 @@ def digest_source(services: Services, every: timedelta = timedelta(hours=1)) -> 
     digests = services.digests
     assert digests is not None
 
-    async def mark_sent(action: DigestAction) -> None:
-        await digests.mark_sent(action, None)
+    async def post(action: DigestAction, now: datetime) -> DigestAction | None:
+        claimed = await digests.claim(action, now)
+        if claimed is not None:
+            await digests.mark_sent(claimed, None)
+        return claimed
 
-    return ClaimSource(every, digests.due, digests.claim, mark_sent, DigestModel(digests))
+    return ClaimSource(every, digests.due, post, DigestModel(digests))
