@@ -160,7 +160,7 @@ async def demo(
     with tempfile.TemporaryDirectory(prefix="hearth-demo-") as tmp:
         url = scratch_database(db, str(Path(tmp) / "demo.db"))
         settings = Settings.model_validate({"database": {"url": url}})
-        services = await build_services(settings, clock)
+        services = await build_services(settings, clock, same_thread=True)
         try:
             assert services.nudges is not None and services.settings is not None
             services.nudges.assume_opt_in = assume_opt_in

@@ -251,8 +251,7 @@ class NudgeService:
             }
             budget = None
             if pings_due:
-                activity = await repo.member_messages_since(session, guild_id, now - timedelta(days=7))
-                pings, checks_used = await repo.pings_since(session, guild_id, now - timedelta(days=1))
+                activity, pings, checks_used = await repo.budget_inputs(session, guild_id, now)
                 budget = PingBudget.left_today(settings.daily_budget(activity), pings, checks_used)
                 pings_due = {step for step in pings_due if budget.allows(step)}
                 if all(step in (None, "nudge", "check") for step in due_steps) and not pings_due:
@@ -301,10 +300,7 @@ class NudgeService:
         is marked sent at once (with no message: the replay, which posts nothing)."""
         now = now or self._clock.now()
         async with self._sessionmaker.begin() as session:
-            claimed = await repo.claim(session, action, now)
-            if claimed and sent:
-                await repo.mark_sent(session, action.question_message_id, action.step, None, now)
-            return claimed
+            return await repo.claim(session, action, now, sent=sent)
 
     async def mark_sent(self, action: NudgeLadderAction | Relist, message_id: int | None) -> None:
         async with self._sessionmaker.begin() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -93,14 +93,15 @@ async def guilds_with_open_questions(session: AsyncSession, since: datetime) -> 
 async def open_questions_between(
     session: AsyncSession, guild_id: int, start: datetime, end: datetime
 ) -> list[QuestionFact]:
-    """Open questions of a guild asked in [start, end], with their responders."""
-    stmt = select(Question).where(
+    """Open questions of a guild asked in [start, end], with their responders (read as plain
+    rows: a poll reads them every few minutes and keeps none)."""
+    stmt = select(*Question.__table__.columns).where(
         Question.guild_id == guild_id,
         Question.status == "open",
         Question.asked_at >= start,
         Question.asked_at <= end,
     )
-    questions = list((await session.execute(stmt)).scalars())
+    questions = list((await session.execute(stmt)).all())
     if not questions:
         return []
     responders: dict[int, list[int]] = defaultdict(list)
@@ -147,23 +148,22 @@ async def nudge_history(session: AsyncSession, guild_id: int, since: datetime) -
     return dict(history)
 
 
-async def member_messages_since(session: AsyncSession, guild_id: int, since: datetime) -> int:
-    """Messages members (not bots) posted in the guild since `since`: its recent activity."""
-    stmt = select(func.count()).where(
-        Message.guild_id == guild_id, Message.created_at >= since, Message.is_bot.is_(False)
+async def budget_inputs(session: AsyncSession, guild_id: int, now: datetime) -> tuple[int, int, int]:
+    """What the daily budget reads, in one statement: (messages members posted in the last 7
+    days, nudges and checks claimed in the last day, of which checks)."""
+    day = now - timedelta(days=1)
+    pinged = and_(Nudge.guild_id == guild_id, Nudge.created_at >= day)
+    activity = select(func.count()).where(
+        Message.guild_id == guild_id, Message.created_at >= now - timedelta(days=7), Message.is_bot.is_(False)
     )
-    return int((await session.execute(stmt)).scalar_one())
-
-
-async def pings_since(session: AsyncSession, guild_id: int, since: datetime) -> tuple[int, int]:
-    """(nudges and checks, of which checks) claimed since `since`: what the daily budget counts."""
-    stmt = (
-        select(Nudge.step, func.count())
-        .where(Nudge.guild_id == guild_id, Nudge.step.in_(("nudge", "check")), Nudge.created_at >= since)
-        .group_by(Nudge.step)
-    )
-    counts = {step: int(n) for step, n in (await session.execute(stmt)).all()}
-    return counts.get("nudge", 0) + counts.get("check", 0), counts.get("check", 0)
+    pings = select(func.count()).where(pinged, Nudge.step.in_(("nudge", "check")))
+    checks = select(func.count()).where(pinged, Nudge.step == "check")
+    row = (
+        await session.execute(
+            select(activity.scalar_subquery(), pings.scalar_subquery(), checks.scalar_subquery())
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 async def last_seen(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:
@@ -219,8 +219,9 @@ def _insert_for(session: AsyncSession) -> Any:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
-async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime) -> bool:
-    """Record the step before it is posted. False when it was already claimed (by anyone)."""
+async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime, *, sent: bool = False) -> bool:
+    """Record the step before it is posted (`sent`: as sent already). False when it was already
+    claimed (by anyone)."""
     helper_ids: tuple[int, ...] = ()
     if isinstance(action, NudgeAction):
         helper_ids = action.helper_ids
@@ -234,6 +235,7 @@ async def claim(session: AsyncSession, action: NudgeLadderAction, now: datetime)
         channel_id=action.channel_id,
         now=now,
         helper_ids=helper_ids,
+        sent_at=now if sent else None,
     )
 
 
@@ -246,8 +248,10 @@ async def claim_step(
     channel_id: int | None,
     now: datetime,
     helper_ids: Iterable[int] = (),
+    sent_at: datetime | None = None,
 ) -> bool:
-    """Insert the (question, step) row and its targets; False when the row already exists."""
+    """Insert the (question, step) row and its targets; False when the row already exists.
+    `sent_at`: it is recorded as sent already (the replay, which posts nothing)."""
     insert = _insert_for(session)
     stmt = (
         insert(Nudge)
@@ -257,6 +261,7 @@ async def claim_step(
             step=step,
             channel_id=channel_id,
             created_at=now,
+            sent_at=sent_at,
         )
         .on_conflict_do_nothing(index_elements=["question_message_id", "step"])
         .returning(Nudge.id)

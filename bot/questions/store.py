@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation.facts import MessageFact, QuestionFact, QuestionStatus
@@ -14,8 +14,8 @@ from bot.store.dialect import IN_CHUNK
 from bot.store.models.core import Message, Question, QuestionResponder
 
 
-def question_fact(row: Question, responders: Sequence[int]) -> QuestionFact:
-    """A stored question as the engine's fact."""
+def question_fact(row: Question | Row[Any], responders: Sequence[int]) -> QuestionFact:
+    """A stored question (a mapped object or a row of its columns) as the engine's fact."""
     return QuestionFact(
         guild_id=row.guild_id,
         channel_id=row.channel_id,

@@ -43,8 +43,9 @@ def runtime_options(settings: Settings, *, message_content: bool | None = None) 
     )
 
 
-async def build_services(settings: Settings, clock: Clock) -> Services:
-    """Open (and migrate) the database and assemble every service around one pipeline."""
+async def build_services(settings: Settings, clock: Clock, *, same_thread: bool = False) -> Services:
+    """Open (and migrate) the database and assemble every service around one pipeline.
+    `same_thread`: SQLite runs on this thread (a replay, with no gateway to keep answering)."""
     from bot.conversation.engine import Engine, GuildRules
     from bot.services import Services
     from bot.sources.pipeline import EventPipeline, RulesBook
@@ -54,7 +55,7 @@ async def build_services(settings: Settings, clock: Clock) -> Services:
 
     url = settings.database.url
     with opening_database(url):
-        db_engine = create_engine(url)
+        db_engine = create_engine(url, same_thread=same_thread)
     try:
         with opening_database(url):
             await migrate(db_engine)

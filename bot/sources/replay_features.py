@@ -89,13 +89,17 @@ class NudgeModel:
     having been around for a check, or by settings that rule the step out. A step waiting for
     a helper is polled on.
 
-    The earliest such instant is kept until something it rests on changes (a question, a
-    message by an asker waiting for a check, enough messages to raise the budget) or a poll
-    takes a step: as time passes with nothing else changing, no step comes any earlier."""
+    Each question's instant is kept until something it rests on changes (the question, a step
+    taken, a ping of its server, a message by its asker while a check waits for them, enough
+    messages to raise its server's budget) or the instant is reached: as time passes with
+    nothing else changing, no step comes any earlier."""
 
     def __init__(self, nudges: NudgeService) -> None:
         self._nudges = nudges
         self._open: dict[int, QuestionFact] = {}
+        self._at: dict[int, datetime | None] = {}  # question -> its instant (None: not before a change)
+        self._dirty: set[int] = set()  # questions whose instant must be found again
+        self._next: datetime | None = None  # the earliest instant of all
         self._taken: dict[int, set[str]] = {}
         self._nudged: dict[int, datetime] = {}
         self._settings: dict[int, tuple[NudgeSettings, bool]] = {}
@@ -104,9 +108,7 @@ class NudgeModel:
         self._seen: dict[tuple[int, int], datetime] = {}  # (guild, author) -> latest message
         self._pings: dict[int, list[datetime]] = {}  # per guild, the nudges and checks taken
         self._checks: dict[int, list[datetime]] = {}
-        self._next: datetime | None = None
-        self._known = False  # `_next` holds for the questions and steps as they are
-        self._watched: set[tuple[int, int]] = set()  # askers whose next message may allow a check
+        self._waiting: dict[tuple[int, int], set[int]] = {}  # (guild, asker) -> questions held until they speak
         self._raise_after: dict[int, int] = {}  # guild -> this many more messages may raise its budget
 
     def observe(self, facts: Sequence[Fact]) -> None:
@@ -116,19 +118,26 @@ class NudgeModel:
             elif isinstance(fact, QuestionFact):
                 if fact.status == "open":
                     self._open[fact.message_id] = fact
+                    self._dirty.add(fact.message_id)
                 else:
-                    self._open.pop(fact.message_id, None)
-                self._known = False
-            elif isinstance(fact, MessageGone) and self._open.pop(fact.message_id, None) is not None:
-                self._known = False
+                    self._forget(fact.message_id)
+            elif isinstance(fact, MessageGone):
+                self._forget(fact.message_id)
+
+    def _forget(self, question_id: int) -> None:
+        if self._open.pop(question_id, None) is not None:
+            self._at.pop(question_id, None)
+            self._dirty.discard(question_id)
+
+    def _guild_changed(self, guild_id: int) -> None:
+        self._dirty.update(qid for qid, q in self._open.items() if q.guild_id == guild_id)
 
     def _message(self, fact: MessageFact) -> None:
         key = (fact.guild_id, fact.author_id)
         latest = self._seen.get(key)
         if latest is None or fact.created_at > latest:
             self._seen[key] = fact.created_at
-            if key in self._watched:
-                self._known = False
+            self._dirty.update(self._waiting.pop(key, ()))
         if fact.message_id in self._message_ids:
             return
         self._message_ids.add(fact.message_id)
@@ -137,14 +146,13 @@ class NudgeModel:
         if left is not None:
             if left <= 1:
                 del self._raise_after[fact.guild_id]
-                self._known = False
+                self._guild_changed(fact.guild_id)
             else:
                 self._raise_after[fact.guild_id] = left - 1
 
     async def may_be_due(self, now: datetime) -> bool:
-        if not self._known or (self._next is not None and self._next <= now):
-            self._next = await self._next_action(now)
-            self._known = True
+        if self._dirty or (self._next is not None and self._next <= now):
+            await self._refresh(now)
         return self._next is not None and self._next <= now
 
     async def _config(self, guild_id: int) -> tuple[NudgeSettings, bool]:
@@ -163,49 +171,53 @@ class NudgeModel:
             self._raise_after[guild_id] = more
         return Blocks.of_budget(settings.daily_budget(week), self._pings.get(guild_id, []), self._checks.get(guild_id, []), now)
 
-    async def _next_action(self, now: datetime) -> datetime | None:
-        """The earliest instant from `now` on at which a step of an open question may go out."""
-        earliest: datetime | None = None
+    async def _refresh(self, now: datetime) -> None:
+        """Find again the instants of the changed questions and of those reached by `now`."""
         blocks: dict[int, Blocks] = {}
-        self._watched.clear()
-        for question in list(self._open.values()):
+        for qid in [q for q, at in self._at.items() if at is not None and at <= now] + list(self._dirty):
+            question = self._open.get(qid)
+            if question is None:
+                continue
             guild_id = question.guild_id
             settings, has_channel = await self._config(guild_id)
             if guild_id not in blocks:
                 blocks[guild_id] = self._blocks(guild_id, settings, now)
             asker = (guild_id, question.asker_id)
-            at = next_action_at(
+            at = self._at[qid] = next_action_at(
                 question,
-                self._taken.get(question.message_id, ()),
+                self._taken.get(qid, ()),
                 now,
                 settings,
                 blocks[guild_id],
                 has_help_wanted_channel=has_channel,
                 asker_seen=self._seen.get(asker),
-                nudged_at=self._nudged.get(question.message_id),
+                nudged_at=self._nudged.get(qid),
             )
+            if at is None:  # its asker coming back may allow its check
+                self._waiting.setdefault(asker, set()).add(qid)
+        self._dirty.clear()
+        self._next = None
+        for qid, at in list(self._at.items()):
             if at is None:
-                if question.asked_at < now - settings.max_age:  # nothing left to do for it, ever
-                    del self._open[question.message_id]
-                    self._taken.pop(question.message_id, None)
-                    self._nudged.pop(question.message_id, None)
-                else:  # the asker coming back may allow its check
-                    self._watched.add(asker)
-                continue
-            if earliest is None or at < earliest:
-                earliest = at
-        return earliest
+                question = self._open[qid]
+                if question.asked_at < now - (await self._config(question.guild_id))[0].max_age:
+                    self._forget(qid)  # nothing left to do for it, ever
+                    self._taken.pop(qid, None)
+                    self._nudged.pop(qid, None)
+            elif self._next is None or at < self._next:
+                self._next = at
 
     async def polled(self, now: datetime, taken: Sequence[NudgeLadderAction]) -> None:
         for action in taken:
             self._taken.setdefault(action.question_message_id, set()).add(action.step)
+            self._dirty.add(action.question_message_id)
             if action.step in ("nudge", "check"):
                 self._pings.setdefault(action.guild_id, []).append(now)
+                self._guild_changed(action.guild_id)
             if action.step == "check":
                 self._checks.setdefault(action.guild_id, []).append(now)
             if action.step == "nudge":
                 self._nudged[action.question_message_id] = now
-        self._known = False
 
 
 def nudge_source(services: Services, every: timedelta = timedelta(minutes=15)) -> ClaimSource[NudgeLadderAction]:

@@ -52,14 +52,24 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url` (normalised with `database_url`)."""
+def create_engine(url: str, *, echo: bool = False, same_thread: bool = False) -> AsyncEngine:
+    """An async engine for `url` (normalised with `database_url`). `same_thread`: SQLite runs
+    on the caller's thread (`bot.store.inline_sqlite`), for commands with nothing else to wait
+    for; ignored for PostgreSQL."""
     url = database_url(url)
     if is_sqlite(url):
+        options: dict[str, Any] = {"echo": echo}
         if url.endswith(":memory:"):  # one connection, or every connection sees its own empty database
-            engine = create_async_engine(url, echo=echo, poolclass=StaticPool)
-        else:
-            engine = create_async_engine(url, echo=echo)
+            options["poolclass"] = StaticPool
+        if same_thread:
+            from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+            from sqlalchemy.engine import make_url
+
+            from bot.store.inline_sqlite import inline_creator
+
+            args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+            options["async_creator"] = inline_creator(*args, **kwargs)
+        engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
     return create_async_engine(
