@@ -16,17 +16,24 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# bytecode is compiled once here (and for Hearth's own modules before each run, when they
+# changed), so a run never compiles its imports again even where PYTHONDONTWRITEBYTECODE is set
 .venv/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
+COMPILE_OWN = $(VENV_PY) -m compileall -q -j0 bot cogs >/dev/null
+
 run: .venv/.synced
+	@$(COMPILE_OWN)
 	@if [ -n "$$DISCORD_TOKEN" ]; then $(VENV_PY) -m bot run; else $(VENV_PY) -m bot demo; fi
 
 demo: .venv/.synced
+	@$(COMPILE_OWN)
 	$(VENV_PY) -m bot demo
 
 bot: .venv/.synced
+	@$(COMPILE_OWN)
 	$(VENV_PY) -m bot run
 
 lint: .venv/.synced

@@ -27,7 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/run.py`: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_analyze, bench_live, bench_restraint, report
+from bench import bench_analyze, bench_demo, bench_live, bench_restraint, report
 from bench.common import ROOT, Row, cache_dir, dataset, machine, median, message_count, warm_bytecode
 from bot.sample.generator import GeneratorConfig
 
@@ -319,6 +319,19 @@ def restraint_rows(quick: bool, log: Callable[[str], None]) -> tuple[list[Row], 
     return bench_restraint.rows(result), result
 
 
+def demo_rows(quick: bool, runs: int, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    """How long `make run` and the demo's replay take (`bench/bench_demo.py`; not in --quick)."""
+    if quick:
+        return [], {"skipped": "--quick"}
+    log("demo: make run, timed")
+    try:
+        result = bench_demo.run(runs)
+    except Exception as exc:
+        note = "".join(traceback.format_exception_only(exc)).strip()[-400:]
+        return [Row("demo: make run", "not available", verdict="not measured", notes=[note])], {"error": note}
+    return bench_demo.rows(result), result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny inputs, one run (smoke test)")
@@ -357,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     part, raw["intros"] = helper_rows("bench_intros", intros_what, 2.0, intros_size, log)
     rows += part
     part, raw["restraint"] = restraint_rows(args.quick, log)
+    rows += part
+    part, raw["demo"] = demo_rows(args.quick, args.runs, log)
     rows += part
     raw["measure_seconds"] = round(time.perf_counter() - started, 1)  # what `make bench` takes
     profiles: dict[str, str] = {}

@@ -111,6 +111,7 @@ def tell(
     seconds: float,
     *,
     target_minutes: int = 30,
+    setup_seconds: float | None = None,
 ) -> str:
     questions = [r for r in records if r["kind"] == "question"]
     actions = [r for r in records if r["kind"] != "question"]
@@ -118,7 +119,7 @@ def tell(
     since = f" from {first:%d %b %Y}" if first else ""
     lines = [
         f"Hearth demo: replayed {plural(messages, 'message')} of '{guild_name}'{since} under a simulated clock "
-        f"in {seconds:.1f} s.",
+        f"in {seconds:.1f} s" + (f" (and {setup_seconds:.1f} s setting up its database)." if setup_seconds else "."),
         "",
         "What Hearth saw:",
         *_questions_paragraph(questions),

@@ -8,7 +8,7 @@ process never hands out the same step twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -192,17 +192,23 @@ class NudgeService:
         now: datetime | None = None,
         owns_guild: Callable[[int], bool] | None = None,
         access: ChannelAccess | None = None,
+        *,
+        only: Collection[int] | None = None,
     ) -> list[NudgeLadderAction]:
         """Everything to post now, across guilds, derived from the database.
 
         Steps already claimed are never returned again (also after a restart). Claim each
         action with `claim()` before posting it: only a True claim may be posted. With
         `access`, questions are listed publicly only from channels @everyone can read, and
-        only helpers who can read a question are invited to it.
+        only helpers who can read a question are invited to it. `only`: these guilds alone
+        (a caller that knows the others have nothing due: the replay).
         """
         now = now or self._clock.now()
-        async with self._sessionmaker() as session:
-            guild_ids = await repo.guilds_with_open_questions(session, now - LONGEST_LADDER)
+        if only is None:
+            async with self._sessionmaker() as session:
+                guild_ids = await repo.guilds_with_open_questions(session, now - LONGEST_LADDER)
+        else:
+            guild_ids = list(only)
         actions: list[NudgeLadderAction] = []
         for guild_id in sorted(guild_ids):
             if owns_guild is not None and not owns_guild(guild_id):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -22,6 +22,7 @@ from bot.nudges.helper_choice import HelperProfile
 from bot.nudges.ladder import NudgeAction, NudgeLadderAction, StillNeededCheck
 from bot.nudges.relist import CLOSED_STEP, RELIST_PREFIX
 from bot.questions.store import question_fact
+from bot.store.dialect import IN_CHUNK
 from bot.store.models.core import Interest, Member, Message, Question, QuestionResponder
 from bot.store.models.intros import Introduction, IntroductionMember
 from bot.store.models.nudges import Helper, Nudge, NudgeTarget
@@ -90,28 +91,36 @@ async def guilds_with_open_questions(session: AsyncSession, since: datetime) -> 
     return list((await session.execute(stmt)).scalars())
 
 
+# The ladder's poll runs these every few minutes (a replay, thousands of times): built once,
+# with their values bound at each run.
+_IN_LADDER = and_(
+    Question.guild_id == bindparam("guild_id"),
+    Question.status == "open",
+    Question.asked_at >= bindparam("start", type_=Question.asked_at.type),
+    Question.asked_at <= bindparam("end", type_=Question.asked_at.type),
+)
+_OPEN_BETWEEN = select(*Question.__table__.columns).where(_IN_LADDER)
+_THEIR_RESPONDERS = (
+    select(QuestionResponder.question_id, QuestionResponder.user_id)
+    .join(Question, Question.message_id == QuestionResponder.question_id)
+    .where(_IN_LADDER)
+)
+_SENT_STEPS = select(Nudge.question_message_id, Nudge.step).where(
+    Nudge.question_message_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def open_questions_between(
     session: AsyncSession, guild_id: int, start: datetime, end: datetime
 ) -> list[QuestionFact]:
     """Open questions of a guild asked in [start, end], with their responders (read as plain
     rows: a poll reads them every few minutes and keeps none)."""
-    stmt = select(*Question.__table__.columns).where(
-        Question.guild_id == guild_id,
-        Question.status == "open",
-        Question.asked_at >= start,
-        Question.asked_at <= end,
-    )
-    questions = list((await session.execute(stmt)).all())
+    values = {"guild_id": guild_id, "start": start, "end": end}
+    questions = list((await session.execute(_OPEN_BETWEEN, values)).all())
     if not questions:
         return []
     responders: dict[int, list[int]] = defaultdict(list)
-    ids = [q.message_id for q in questions]
-    rows = await session.execute(
-        select(QuestionResponder.question_id, QuestionResponder.user_id).where(
-            QuestionResponder.question_id.in_(ids)
-        )
-    )
-    for qid, uid in rows.all():
+    for qid, uid in (await session.execute(_THEIR_RESPONDERS, values)).all():
         responders[qid].append(uid)
     return [question_fact(q, responders[q.message_id]) for q in questions]
 
@@ -119,10 +128,8 @@ async def open_questions_between(
 async def sent_steps(session: AsyncSession, question_ids: Iterable[int]) -> dict[int, set[str]]:
     ids = list(question_ids)
     steps: dict[int, set[str]] = defaultdict(set)
-    if ids:
-        rows = await session.execute(
-            select(Nudge.question_message_id, Nudge.step).where(Nudge.question_message_id.in_(ids))
-        )
+    for start in range(0, len(ids), IN_CHUNK):
+        rows = await session.execute(_SENT_STEPS, {"ids": ids[start : start + IN_CHUNK]})
         for qid, step in rows.all():
             steps[qid].add(step)
     return dict(steps)
@@ -148,21 +155,27 @@ async def nudge_history(session: AsyncSession, guild_id: int, since: datetime) -
     return dict(history)
 
 
+_DAY_PINGED = and_(
+    Nudge.guild_id == bindparam("guild_id"), Nudge.created_at >= bindparam("day", type_=Nudge.created_at.type)
+)
+_BUDGET_INPUTS = select(
+    select(func.count())
+    .where(
+        Message.guild_id == bindparam("guild_id"),
+        Message.created_at >= bindparam("week", type_=Message.created_at.type),
+        Message.is_bot.is_(False),
+    )
+    .scalar_subquery(),
+    select(func.count()).where(_DAY_PINGED, Nudge.step.in_(("nudge", "check"))).scalar_subquery(),
+    select(func.count()).where(_DAY_PINGED, Nudge.step == "check").scalar_subquery(),
+)
+
+
 async def budget_inputs(session: AsyncSession, guild_id: int, now: datetime) -> tuple[int, int, int]:
     """What the daily budget reads, in one statement: (messages members posted in the last 7
     days, nudges and checks claimed in the last day, of which checks)."""
-    day = now - timedelta(days=1)
-    pinged = and_(Nudge.guild_id == guild_id, Nudge.created_at >= day)
-    activity = select(func.count()).where(
-        Message.guild_id == guild_id, Message.created_at >= now - timedelta(days=7), Message.is_bot.is_(False)
-    )
-    pings = select(func.count()).where(pinged, Nudge.step.in_(("nudge", "check")))
-    checks = select(func.count()).where(pinged, Nudge.step == "check")
-    row = (
-        await session.execute(
-            select(activity.scalar_subquery(), pings.scalar_subquery(), checks.scalar_subquery())
-        )
-    ).one()
+    values = {"guild_id": guild_id, "week": now - timedelta(days=7), "day": now - timedelta(days=1)}
+    row = (await session.execute(_BUDGET_INPUTS, values)).one()
     return int(row[0]), int(row[1]), int(row[2])
 
 

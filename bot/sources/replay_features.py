@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.conversation.facts import Fact, MessageFact, MessageGone, QuestionFact
@@ -26,7 +26,7 @@ from bot.intros.rounds import IntroAction, IntroDue, IntroFollowUp, round_due
 from bot.intros.service import IntroService
 from bot.nudges.ladder import NudgeLadderAction, NudgeSettings
 from bot.nudges.service import NudgeService
-from bot.nudges.wake import WEEK, Blocks, more_messages_for, next_action_at
+from bot.nudges.wake import DAY, WEEK, Blocks, more_messages_for, next_action_at
 from bot.services import Services
 from bot.settings.guild import ServerSettings
 
@@ -110,6 +110,8 @@ class NudgeModel:
         self._checks: dict[int, list[datetime]] = {}
         self._waiting: dict[tuple[int, int], set[int]] = {}  # (guild, asker) -> questions held until they speak
         self._raise_after: dict[int, int] = {}  # guild -> this many more messages may raise its budget
+        self._asked_at: datetime | None = None  # the last instant `may_be_due` answered for
+        self._prune_at = datetime.min.replace(tzinfo=UTC)
 
     def observe(self, facts: Sequence[Fact]) -> None:
         for fact in facts:
@@ -153,7 +155,15 @@ class NudgeModel:
     async def may_be_due(self, now: datetime) -> bool:
         if self._dirty or (self._next is not None and self._next <= now):
             await self._refresh(now)
+        self._asked_at = now
         return self._next is not None and self._next <= now
+
+    def guilds_due(self, now: datetime) -> set[int] | None:
+        """The servers a poll at `now` may find something in (None: unknown, when the replay
+        did not ask `may_be_due` first)."""
+        if self._asked_at != now:
+            return None
+        return {self._open[qid].guild_id for qid, at in self._at.items() if at is not None and at <= now}
 
     async def _config(self, guild_id: int) -> tuple[NudgeSettings, bool]:
         if guild_id not in self._settings:
@@ -196,16 +206,15 @@ class NudgeModel:
             if at is None:  # its asker coming back may allow its check
                 self._waiting.setdefault(asker, set()).add(qid)
         self._dirty.clear()
-        self._next = None
-        for qid, at in list(self._at.items()):
-            if at is None:
+        self._next = min((at for at in self._at.values() if at is not None), default=None)
+        if now >= self._prune_at:  # now and then, forget the questions with nothing left to do, ever
+            self._prune_at = now + DAY
+            for qid, at in list(self._at.items()):
                 question = self._open[qid]
-                if question.asked_at < now - (await self._config(question.guild_id))[0].max_age:
-                    self._forget(qid)  # nothing left to do for it, ever
+                if at is None and question.asked_at < now - (await self._config(question.guild_id))[0].max_age:
+                    self._forget(qid)
                     self._taken.pop(qid, None)
                     self._nudged.pop(qid, None)
-            elif self._next is None or at < self._next:
-                self._next = at
 
     async def polled(self, now: datetime, taken: Sequence[NudgeLadderAction]) -> None:
         for action in taken:
@@ -227,7 +236,12 @@ def nudge_source(services: Services, every: timedelta = timedelta(minutes=15)) -
     async def post(action: NudgeLadderAction, now: datetime) -> NudgeLadderAction | None:
         return action if await nudges.claim(action, now, sent=True) else None
 
-    return ClaimSource(every, nudges.due, post, NudgeModel(nudges))
+    model = NudgeModel(nudges)
+
+    async def due(now: datetime) -> list[NudgeLadderAction]:
+        return await nudges.due(now, only=model.guilds_due(now))
+
+    return ClaimSource(every, due, post, model)
 
 
 # --- introductions: a round's time, a follow-up's, an ignored introduction's --------------

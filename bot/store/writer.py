@@ -280,22 +280,24 @@ class BatchedWriter:
         await self._executemany(conn, stmt, rows)
 
     async def _upsert_members(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        ins = self._insert(MEMBERS)
-        old, new = MEMBERS.c, ins.excluded
-        joined = sql_later(old.joined_at, new.joined_at)
-        left = sql_later(old.left_at, new.left_at)
-        stmt = ins.on_conflict_do_update(
-            index_elements=["guild_id", "user_id"],
-            set_={
-                "is_bot": old.is_bot | new.is_bot,
-                "joined_at": joined,
-                "left_at": case(
-                    (joined.is_not(None) & left.is_not(None) & (joined > left), None), else_=left
-                ),
-                "first_seen_at": sql_earlier(old.first_seen_at, new.first_seen_at),
-                "last_seen_at": sql_later(old.last_seen_at, new.last_seen_at),
-            },
-        )
+        stmt = self._statements.get(MEMBERS.name)
+        if stmt is None:
+            ins = self._insert(MEMBERS)
+            old, new = MEMBERS.c, ins.excluded
+            joined = sql_later(old.joined_at, new.joined_at)
+            left = sql_later(old.left_at, new.left_at)
+            stmt = self._statements[MEMBERS.name] = ins.on_conflict_do_update(
+                index_elements=["guild_id", "user_id"],
+                set_={
+                    "is_bot": old.is_bot | new.is_bot,
+                    "joined_at": joined,
+                    "left_at": case(
+                        (joined.is_not(None) & left.is_not(None) & (joined > left), None), else_=left
+                    ),
+                    "first_seen_at": sql_earlier(old.first_seen_at, new.first_seen_at),
+                    "last_seen_at": sql_later(old.last_seen_at, new.last_seen_at),
+                },
+            )
         await conn.execute(stmt, rows)
 
     async def _write_questions(self, conn: AsyncConnection, facts: list[QuestionFact]) -> None:
