@@ -186,7 +186,7 @@ async def _analyze(
             raise CliError(f"{exc}\nnothing was written") from exc
     url = choose_database(db, "hearth.db")
     with opening_database(url):
-        db_engine = create_engine(url)
+        db_engine = create_engine(url, same_thread=True)  # nothing else to wait for while it writes
     try:
         with opening_database(url):
             await migrate(db_engine)
