@@ -53,20 +53,23 @@ def warm_bytecode() -> float:
 
 
 def run_child(cmd: Sequence[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> ChildRun:
-    """Run a command; wall time and the peak RSS of that one child (from its own rusage)."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, env=env or child_env())
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run a command; wall time and the peak RSS of that one child (from its own rusage, taken
+    by `bench/child_rusage.py` so the bench's own size never counts)."""
+    launcher = Path(__file__).resolve().parent / "child_rusage.py"
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
+        figures = Path(tmp) / "rusage.json"
+        proc = subprocess.run(
+            [sys.executable, "-I", str(launcher), str(figures), *cmd],
+            cwd=cwd, stdout=out, stderr=err, env=env or child_env(), check=False,
+        )  # fmt: skip
         out.seek(0)
         err.seek(0)
+        measured = json.loads(figures.read_text(encoding="utf-8")) if figures.exists() else {}
         return ChildRun(
-            seconds=seconds,
-            peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+            seconds=float(measured.get("seconds", float("nan"))),
+            peak_rss_mb=float(measured.get("peak_rss_kb", float("nan"))) / 1024,
             returncode=proc.returncode,
-            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            cpu_seconds=float(measured.get("cpu_seconds", float("nan"))),
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
         )
