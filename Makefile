@@ -54,6 +54,7 @@ analyze-dev: .venv/.synced
 
 fit: .venv/.synced
 	$(VENV_PY) -m bench.fit_reply_model
+	$(VENV_PY) -m bench.fit_continuations
 
 # docs/report.png: the sample's HTML report in headless Chromium (needs `chromium`)
 report-screenshot: .venv/.synced

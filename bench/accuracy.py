@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.conversation.clock import FakeClock
+from bot.conversation.continuations import Continuations, Line
 from bot.conversation.engine import Engine
 from bot.conversation.events import MessageCreated
-from bot.conversation.facts import Fact, InteractionFact, MessageGone, QuestionFact
-from bot.sources.report import reported_status
+from bot.conversation.facts import Fact, InteractionFact, MessageFact, MessageGone, QuestionFact
+from bot.sources.report import continuation, reported_status
 
 DEFAULT_DATA = Path("/work/shared/benchmarks/ubuntu-irc-dev")
 # Development logs (used to choose the rules) and held-out logs (checked only), spread over the years.
@@ -92,9 +93,12 @@ def read_export(path: Path) -> Iterator[MessageCreated]:
         )
 
 
-def build_report(facts: list[Fact]) -> dict[str, Any]:
+def build_report(facts: list[Fact], joined: Continuations | None = None) -> dict[str, Any]:
+    """The analysis report of a replay's facts, as `python -m bot analyze` writes it (with
+    `joined`: continuations read with those settings, as `bench/fit_continuations.py` tries)."""
     questions: dict[int, QuestionFact] = {}
     interactions: list[InteractionFact] = []
+    messages: dict[int, MessageFact] = {}
     gone: set[int] = set()
     for fact in facts:
         if isinstance(fact, QuestionFact):
@@ -103,6 +107,18 @@ def build_report(facts: list[Fact]) -> dict[str, Any]:
             interactions.append(fact)
         elif isinstance(fact, MessageGone):
             gone.add(fact.message_id)
+        elif isinstance(fact, MessageFact):
+            messages.setdefault(fact.message_id, fact)
+    responding = {i.message_id for i in interactions if i.target_message_id is not None and i.message_id not in gone}
+    joined = joined or Continuations()
+    continued = []
+    for m in sorted(messages.values(), key=lambda m: (m.created_at, m.message_id)):
+        if m.message_id in gone:
+            continue
+        line = Line(m.message_id, m.channel_id, m.author_id, m.created_at, m.is_bot, m.message_id in responding)
+        parent = joined.continues(line)
+        if parent is not None:
+            continued.append(continuation(line, parent))
     return {
         "schema": "community-analysis/1",
         "questions": [
@@ -132,7 +148,8 @@ def build_report(facts: list[Fact]) -> dict[str, Any]:
             }
             for i in interactions
             if i.message_id not in gone
-        ],
+        ]
+        + continued,
     }
 
 

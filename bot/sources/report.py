@@ -15,7 +15,8 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sources.report_store import report_interactions, report_questions
+from bot.conversation.continuations import Continuations, Line
+from bot.sources.report_store import report_interactions, report_lines, report_questions
 
 SCHEMA = "community-analysis/1"
 
@@ -28,6 +29,20 @@ def reported_status(status: str, has_responders: bool) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def continuation(line: Line, parent_id: int) -> dict[str, Any]:
+    """A message carrying on its author's own earlier one, as the report lists it: among the
+    interactions, with the author as both source and target and `kind` "continuation" (it is not
+    a member-to-member interaction; the links of a conversation are)."""
+    return {
+        "message_id": str(line.message_id),
+        "source_user_id": str(line.author_id),
+        "target_user_id": str(line.author_id),
+        "target_message_id": str(parent_id),
+        "kind": "continuation",
+        "at": _iso(line.created_at),
+    }
 
 
 # `json.dumps(item, ensure_ascii=False)` builds a new encoder for every call; one encoder, made
@@ -48,7 +63,7 @@ async def write_report(
     summary: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Write the report for `channel_ids` of `guild_id` to `path`; return counts."""
-    counts = {"questions": 0, "open": 0, "answered": 0, "resolved": 0, "interactions": 0}
+    counts = {"questions": 0, "open": 0, "answered": 0, "resolved": 0, "interactions": 0, "continuations": 0}
     tmp = path.with_name(path.name + ".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     async with sessionmaker() as session:
@@ -98,6 +113,13 @@ async def write_report(
                 )
                 first = False
                 counts["interactions"] += 1
+            joined = Continuations()
+            async for line in report_lines(session, guild_id, channel_ids):
+                parent = joined.continues(line)
+                if parent is not None:
+                    _dump(handle, first, continuation(line, parent))
+                    first = False
+                    counts["continuations"] += 1
             handle.write('\n],\n"summary": ')
             handle.write(json.dumps({**(summary or {}), **counts}, ensure_ascii=False))
             handle.write("\n}\n")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, TypeAlias
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models.core import Interaction, Question, QuestionResponder
+from bot.conversation.continuations import Line
+from bot.store.models.core import Interaction, Message, Question, QuestionResponder
 
 _CHUNK = 500
 
@@ -105,3 +106,23 @@ async def report_interactions(
         result = await session.stream(stmt)
         async for row in result:
             yield (row[0], row[1], row[2], row[3], row[4], row[5])
+
+
+async def report_lines(session: AsyncSession, guild_id: int, channel_ids: Collection[int]) -> AsyncIterator[Line]:
+    """Every stored message of `channel_ids` in time order, with whether it responds to someone
+    else's message (for `bot.conversation.continuations`)."""
+    responds = (
+        select(Interaction.message_id)
+        .where(Interaction.message_id == Message.message_id, Interaction.target_message_id.is_not(None))
+        .exists()
+    )
+    for chunk in _chunks(channel_ids):
+        stmt = (
+            select(Message.message_id, Message.channel_id, Message.author_id, Message.created_at, Message.is_bot, responds)
+            .where(Message.guild_id == guild_id, Message.channel_id.in_(chunk))
+            .order_by(Message.created_at, Message.message_id)
+            .execution_options(yield_per=5000)
+        )
+        result = await session.stream(stmt)
+        async for row in result:
+            yield Line(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]))
