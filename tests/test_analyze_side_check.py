@@ -16,6 +16,7 @@ import bot.cli.analyze_check as side
 from bot.cli.analyze import analyze
 from bot.cli.common import CliError
 from bot.sample.generator import GeneratorConfig, write_community
+from bot.sources.exports import ReadStats
 
 CONFIG = GeneratorConfig(seed=5, members=40, weeks=1, messages_per_week=900, thread_share=0.2)
 
@@ -108,3 +109,17 @@ def test_the_check_ends_when_analyze_is_killed(tmp_path: Path) -> None:
         os.close(writer)
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+async def test_the_check_beside_the_replay_ends_cleanly(exports: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its counts are used (a check that aborted at shutdown would be thrown away and done again
+    in analyze's own process, with a warning)."""
+    monkeypatch.setattr(side, "PARALLEL_BYTES", 0)
+    check = await side.SideCheck.start(exports)
+    assert check is not None
+    try:
+        outcome = await check.outcome()
+    finally:
+        await check.stop()
+    assert isinstance(outcome, ReadStats), outcome
+    assert outcome.messages > 500

@@ -478,7 +478,10 @@ def _exit_with_parent() -> None:
     killed): a check nobody waits for must not go on reading a big export."""
 
     def watch() -> None:
-        while sys.stdin.buffer.read(4096):
+        # the file descriptor, not `sys.stdin.buffer`: a daemon thread blocked in a buffered
+        # read holds its lock, and the interpreter's shutdown aborts (SIGABRT) waiting for it
+        fd = sys.stdin.fileno()
+        while os.read(fd, 4096):
             pass
         os._exit(3)
 
