@@ -1,6 +1,6 @@
 """Fit the message-link model (`bot/conversation/reply_model.py`) on the annotated training logs.
 
-usage: python -m bench.fit_reply_model [--data DIR] [--folds 5] [--hidden 32] [--epochs 12]
+usage: python -m bench.fit_reply_model [--data DIR] [--folds 5] [--hidden 32] [--epochs 8]
                                        [--out PATH] [--cv-only] [--no-cv]
 
 Reads every `*.export.json(.gz)` with its `*.gold.json(.gz)` in DIR, streams each log through
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=TRAIN)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--hidden", type=int, default=32)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--rounds", type=int, default=2, help="fits, each replaying with the previous model")
     ap.add_argument("--out", type=Path, default=rm.WEIGHTS_PATH)
