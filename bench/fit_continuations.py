@@ -43,22 +43,22 @@ def main(argv: list[str] | None = None) -> int:
             export = next(args.data.glob(f"{name}.export.json*"))
             replayed.append((name, replay(export)[0]))
             golds[name] = _plain_gold(args.data, name, out)
-        grid: dict[str, float] = {}
-        for minutes in MINUTES:
-            for look_back in LOOK_BACKS:
-                pairs = []
-                for name, facts in replayed:
-                    report = out / f"{name}.report.json"
-                    joined = Continuations(timedelta(minutes=minutes), look_back)
-                    report.write_text(json.dumps(build_report(facts, joined)), encoding="utf-8")
-                    pairs.append((golds[name], report))
-                grid[f"{minutes} min, {look_back} back"] = score(args.data, pairs)["graph_link_f1"]
-        without = []
-        for name, facts in replayed:
-            report = out / f"{name}.report.json"
-            report.write_text(json.dumps(build_report(facts, Continuations(timedelta(0), 0))), encoding="utf-8")
-            without.append((golds[name], report))
-        base = score(args.data, without)["graph_link_f1"]
+
+        def graph_f1(within: timedelta, look_back: int) -> float:
+            pairs = []
+            for name, facts in replayed:
+                report = out / f"{name}.report.json"
+                joined = Continuations(within, look_back)
+                report.write_text(json.dumps(build_report(facts, joined)), encoding="utf-8")
+                pairs.append((golds[name], report))
+            return score(args.data, pairs)["graph_link_f1"]
+
+        grid = {
+            f"{minutes} min, {look_back} back": graph_f1(timedelta(minutes=minutes), look_back)
+            for minutes in MINUTES
+            for look_back in LOOK_BACKS
+        }
+        base = graph_f1(timedelta(0), 0)  # looking back at nothing: no continuations
     best = max(grid, key=lambda key: grid[key])
     print(f"{len(names)} training logs; graph_link_f1 without continuations {base:.3f}")
     for key, value in grid.items():

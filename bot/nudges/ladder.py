@@ -13,7 +13,7 @@ asked, is skipped rather than sent late.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol
@@ -154,6 +154,10 @@ class NudgeSettings:
         wanted = round(per_day * self.nudges_per_1000_messages / 1000)
         return max(self.min_nudges_per_day, min(self.max_nudges_per_day, wanted))
 
+    def may_ping(self, question: QuestionFact) -> bool:
+        """Whether the question reads surely enough as a help request for nudges and checks."""
+        return question.confidence * 100 >= self.min_confidence
+
     @property
     def max_age(self) -> timedelta:
         """Questions older than this have nothing left to do."""
@@ -202,15 +206,24 @@ def next_step_at(
     A step whose window holds `now` and is not taken yet gives `now` (it is due, perhaps only
     waiting for a helper to be available), so the caller looks again at its next poll.
     """
+    for _step, start, _until in steps_ahead(question, sent_steps, now, settings):
+        return max(start, now)
+    return None
+
+
+def steps_ahead(
+    question: QuestionFact, sent_steps: Collection[str], now: datetime, settings: NudgeSettings
+) -> Iterator[tuple[Step, datetime, datetime]]:
+    """The steps of an open question that may still be taken from `now` on, in order, with
+    their windows [start, until): not taken, no later step taken, the window not over."""
     if not settings.enabled or question.status != "open":
-        return None
+        return
     windows = settings.step_times(question.asked_at)
     for index, step in enumerate(STEPS):
         start, until = windows[step]
         if until <= now or step in sent_steps or any(later in sent_steps for later in STEPS[index + 1 :]):
             continue
-        return max(start, now)
-    return None
+        yield step, start, until
 
 
 class Recordable(Protocol):
@@ -467,7 +480,7 @@ def plan_actions(
     for question, step, listing_channel in sorted(due, key=lambda d: d[1] == "check"):
         if left is not None and not left.allows(step):
             continue
-        if step in ("nudge", "check") and question.confidence * 100 < settings.min_confidence:
+        if step in ("nudge", "check") and not settings.may_ping(question):
             continue  # not clearly a request for help: it may go on the board, nobody is pinged
         helper_ids: tuple[int, ...] = ()
         if step == "nudge":

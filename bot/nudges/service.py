@@ -253,7 +253,7 @@ class NudgeService:
             pings_due = {
                 step
                 for q, step in zip(questions, due_steps, strict=True)
-                if step in ("nudge", "check") and q.confidence * 100 >= settings.min_confidence
+                if step in ("nudge", "check") and settings.may_ping(q)
             }
             budget = None
             if pings_due:

@@ -1,6 +1,6 @@
 """The earliest instant a question's ladder may act, from what is known to block it.
 
-`next_step_at` says when a step is in its window; a step in its window may still be unable to
+`steps_ahead` says which steps are in or before their windows; a step in its window may still be unable to
 go out: nobody can be pinged while the server's daily budget is spent, a nudge needs helpers
 to invite, a listing needs a help-wanted channel, a check needs an asker who has been around
 and nobody having responded. `next_action_at` keeps only the first instant at which none of
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.conversation.facts import QuestionFact
-from bot.nudges.ladder import STEPS, NudgeSettings
+from bot.nudges.ladder import NudgeSettings, check_wanted, steps_ahead
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -66,14 +66,8 @@ def next_action_at(
 
     `asker_seen` must be at least the asker's latest message, `nudged_at` when its nudge went
     out (None: not sent)."""
-    if not settings.enabled or question.status != "open":
-        return None
-    pinged = question.confidence * 100 >= settings.min_confidence
-    windows = settings.step_times(question.asked_at)
-    for index, step in enumerate(STEPS):
-        start, until = windows[step]
-        if until <= now or step in sent_steps or any(later in sent_steps for later in STEPS[index + 1 :]):
-            continue
+    pinged = settings.may_ping(question)
+    for step, start, until in steps_ahead(question, sent_steps, now, settings):
         earliest = max(start, now)
         at: datetime | None
         if step == "listing":
@@ -98,10 +92,9 @@ def _check_at(
     asker_seen: datetime | None,
     nudged_at: datetime | None,
 ) -> datetime | None:
-    """When "still need help?" may go out from `at` on (see `check_wanted`)."""
-    if question.first_response_at is not None or question.responder_ids or blocks.checks_free_at is None:
-        return None
-    if asker_seen is None or asker_seen <= question.asked_at + timedelta(minutes=settings.first_after_minutes):
+    """When "still need help?" may go out from `at` on: `check_wanted` but for a fresh nudge,
+    which only delays it."""
+    if blocks.checks_free_at is None or not check_wanted(question, asker_seen, None, at, settings):
         return None
     at = max(at, blocks.checks_free_at)
     if nudged_at is not None:

@@ -184,7 +184,7 @@ class NudgeModel:
     async def _refresh(self, now: datetime) -> None:
         """Find again the instants of the changed questions and of those reached by `now`."""
         blocks: dict[int, Blocks] = {}
-        for qid in [q for q, at in self._at.items() if at is not None and at <= now] + list(self._dirty):
+        for qid in {q for q, at in self._at.items() if at is not None and at <= now} | self._dirty:
             question = self._open.get(qid)
             if question is None:
                 continue
